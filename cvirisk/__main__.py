@@ -1,0 +1,3 @@
+from cvirisk.cli import main
+
+raise SystemExit(main())

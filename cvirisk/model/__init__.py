@@ -1,0 +1,1 @@
+"""The disease model: feature vocabulary, states, and hazards built from parameters."""
