@@ -35,45 +35,56 @@ def _set(k: Kernel, name: str, idx: np.ndarray, value: float) -> None:
     k.state.X[idx, FI[name]] = value
 
 
+_ENABLING = (
+    "superficial_failure", "deep_failure", "post_thrombotic", "recruitment", "telangiectasia",
+    "varicose_veins", "edema", "skin_changes", "thickening", "ulcer_open", "ulcer_heal",
+    "ulcer_recur", "pruritus", "pain", "infection_ulcer", "infection_edema", "dvt", "lymphedema",
+    "calcification_punctate", "calcification_trabecular", "calcification_reticular",
+    "periostitis", "presentation", "compression_stop", "smoking_quit", "death_background",
+)  # fmt: skip
+
+
 def enabled(k: Kernel, idx: np.ndarray) -> np.ndarray:
     """Which transitions can fire for persons ``idx`` in their current state, shape (m, T)."""
     st = k.state
-    sup, deep = _on(k, "superficial_reflux", idx), _on(k, "deep_reflux", idx)
-    skin, edema = _on(k, "skin_changes", idx), _on(k, "edema", idx)
-    active, history = _on(k, "active_ulcer", idx), _on(k, "ulcer_history", idx)
+    x = st.X[idx] > 0.5
+    sup, deep = x[:, _SUP], x[:, _DEEP]
+    skin, edema = x[:, FI["skin_changes"]], x[:, FI["edema"]]
+    active, history = x[:, FI["active_ulcer"]], x[:, FI["ulcer_history"]]
     ceap, calc, fu = st.ceap[idx], st.calcification[idx], st.followup[idx]
-    cvi = np.isfinite(st.cvi_onset_age[idx])
+    cvi = st.cvi_onset_age[idx] >= 0.0
+    c2 = ceap >= 2
     max_seg = int(k.params.venous_pressure.max_segments.value)
-    cond = {
-        "superficial_failure": ~sup,
-        "deep_failure": ~deep,
-        "post_thrombotic": st.pts_pending[idx] & ~deep,
-        "recruitment": (sup | deep) & (st.segments[idx] < max_seg),
-        "telangiectasia": ~st.telangiectasia[idx],
-        "varicose_veins": ~_on(k, "varicose_veins", idx),
-        "edema": ~edema,
-        "skin_changes": ~skin,
-        "thickening": skin & ~_on(k, "thickening", idx),
-        "ulcer_open": skin & ~history,
-        "ulcer_heal": active,
-        "ulcer_recur": history & ~active,
-        "pruritus": (ceap >= 2) & ~st.pruritus[idx],
-        "pain": (ceap >= 2) & ~st.pain[idx],
-        "infection_ulcer": active,
-        "infection_edema": edema & ~active,
-        "dvt": fu,
-        "lymphedema": cvi & ~_on(k, "lymphedema", idx),
-        "calcification_punctate": skin & (calc == 0),
-        "calcification_trabecular": calc == 1,
-        "calcification_reticular": calc == 2,
-        "periostitis": cvi & ~st.periostitis[idx],
-        "presentation": (ceap >= 2) & (st.diagnosed[idx] != 2),
-        "compression_stop": _on(k, "compression", idx),
-        "smoking_quit": fu & _on(k, "smoking_current", idx),
-        "death_background": fu,
-    }
-    out = np.column_stack([cond[tid] for tid in k.hazards.ids])
-    return out & (st.started[idx] & ~st.done[idx])[:, None]
+    out = np.empty((len(idx), k.n_transitions), bool)
+    col = k.hazards.index
+    out[:, col["superficial_failure"]] = ~sup
+    out[:, col["deep_failure"]] = ~deep
+    out[:, col["post_thrombotic"]] = st.pts_pending[idx] & ~deep
+    out[:, col["recruitment"]] = (sup | deep) & (st.segments[idx] < max_seg)
+    out[:, col["telangiectasia"]] = ~st.telangiectasia[idx]
+    out[:, col["varicose_veins"]] = ~x[:, FI["varicose_veins"]]
+    out[:, col["edema"]] = ~edema
+    out[:, col["skin_changes"]] = ~skin
+    out[:, col["thickening"]] = skin & ~x[:, FI["thickening"]]
+    out[:, col["ulcer_open"]] = skin & ~history
+    out[:, col["ulcer_heal"]] = active
+    out[:, col["ulcer_recur"]] = history & ~active
+    out[:, col["pruritus"]] = c2 & ~st.pruritus[idx]
+    out[:, col["pain"]] = c2 & ~st.pain[idx]
+    out[:, col["infection_ulcer"]] = active
+    out[:, col["infection_edema"]] = edema & ~active
+    out[:, col["dvt"]] = fu
+    out[:, col["lymphedema"]] = cvi & ~x[:, FI["lymphedema"]]
+    out[:, col["calcification_punctate"]] = skin & (calc == 0)
+    out[:, col["calcification_trabecular"]] = calc == 1
+    out[:, col["calcification_reticular"]] = calc == 2
+    out[:, col["periostitis"]] = cvi & ~st.periostitis[idx]
+    out[:, col["presentation"]] = c2 & (st.diagnosed[idx] != 2)
+    out[:, col["compression_stop"]] = x[:, FI["compression"]]
+    out[:, col["smoking_quit"]] = fu & x[:, FI["smoking_current"]]
+    out[:, col["death_background"]] = fu
+    out &= (st.started[idx] & ~st.done[idx])[:, None]
+    return out
 
 
 def update_avp(k: Kernel, idx: np.ndarray) -> None:
@@ -146,13 +157,6 @@ def _infection(site: str):
     return effect
 
 
-def _simple(kind: str, detail: str = ""):
-    def effect(k: Kernel, idx: np.ndarray) -> None:
-        k.emit(idx, kind, detail)
-
-    return effect
-
-
 def _lymphedema(k: Kernel, idx: np.ndarray) -> None:
     _set(k, "lymphedema", idx, 1.0)
     k.emit(idx, "lymphedema", "")
@@ -219,6 +223,8 @@ def _presentation(k: Kernel, idx: np.ndarray) -> None:
 def prescribe(k: Kernel, idx: np.ndarray) -> None:
     """Prescribe compression; each prescription is worn with probability ``compression_adherence``."""
     st = k.state
+    if len(idx) == 0:
+        return
     u = k.uniform("compression.adherence", idx, st.prescriptions[idx])
     st.prescriptions[idx] += 1
     wear = idx[u < k.params.care.compression_adherence.value]
@@ -283,40 +289,44 @@ def _exit(reason: str):
     return effect
 
 
-def _ceap(k: Kernel, idx: np.ndarray) -> np.ndarray:
-    on = lambda name: _on(k, name, idx)  # noqa: E731
-    return np.select(
-        [on("active_ulcer"), on("ulcer_history"), on("skin_changes"), on("edema"), on("varicose_veins"),
-         k.state.telangiectasia[idx]],
-        [6, 5, 4, 3, 2, 1],
-        0,
-    )  # fmt: skip
+_CEAP_COLS = [FI[f] for f in ("active_ulcer", "ulcer_history", "skin_changes", "edema", "varicose_veins")]
+_CEAP_LEVELS = np.array([6, 5, 4, 3, 2])
+
+
+def ceap_class(k: Kernel, idx: np.ndarray) -> np.ndarray:
+    """CEAP clinical class of the worst leg: the highest sign present (C5 healed, C6 active ulcer)."""
+    signs = (k.state.X[idx][:, _CEAP_COLS] > 0.5) * _CEAP_LEVELS
+    return np.maximum(signs.max(axis=1), k.state.telangiectasia[idx])
 
 
 def after_event(k: Kernel, idx: np.ndarray, before: np.ndarray) -> None:
     """Instantaneous chains after events: CEAP class, compression prescription, referral."""
     st, care = k.state, k.params.care
     live = st.alive[idx]
-    idx, before = idx[live], before[live]
-    new = _ceap(k, idx)
+    if not live.all():
+        idx, before = idx[live], before[live]
+        if len(idx) == 0:
+            return
+    new = ceap_class(k, idx)
     changed = new != before
-    ch = idx[changed]
-    st.ceap[ch] = new[changed]
-    k.emit(ch, "ceap", np.array([f"C{c}" for c in new[changed]], dtype=object))
-    onset = ch[(new[changed] >= 3) & np.isnan(st.cvi_onset_age[ch])]
-    st.cvi_onset_age[onset] = st.age0[onset] + st.t[onset]
-    st.X1[onset, FI["years_since_cvi"]] = 1.0
-    minc = care.compression_min_class.value
-    crossed = (before < minc) & (new >= minc) | (new == 6) & (before != 6)
-    rx = idx[crossed & (st.diagnosed[idx] == 2) & ~_on(k, "compression", idx) & ~st.done[idx]]
-    prescribe(k, rx)
-    refer = idx[
-        ~st.done[idx]
-        & (st.ceap[idx] >= care.surgery_referral_min_class.value)
-        & _on(k, "compression", idx)
-        & _on(k, "superficial_reflux", idx)
-        & ~st.referred[idx]
+    if changed.any():
+        ch, new_c, old_c = idx[changed], new[changed], before[changed]
+        st.ceap[ch] = new_c
+        k.emit(ch, "ceap", np.array([f"C{c}" for c in new_c], dtype=object))
+        onset = ch[(new_c >= 3) & np.isnan(st.cvi_onset_age[ch])]
+        st.cvi_onset_age[onset] = st.age0[onset] + st.t[onset]
+        st.X1[onset, FI["years_since_cvi"]] = 1.0
+        minc = care.compression_min_class.value
+        crossed = ((old_c < minc) & (new_c >= minc)) | (new_c == 6)
+        prescribe(k, ch[crossed & (st.diagnosed[ch] == 2) & ~_on(k, "compression", ch)])
+    cand = idx[st.ceap[idx] >= care.surgery_referral_min_class.value]
+    if len(cand) == 0:
+        return
+    refer = cand[
+        _on(k, "compression", cand) & _on(k, "superficial_reflux", cand) & ~st.referred[cand] & ~st.done[cand]
     ]
+    if len(refer) == 0:
+        return
     st.referred[refer] = True
     st.awaiting_surgery[refer] = True
     st.referral_t[refer] = st.t[refer]

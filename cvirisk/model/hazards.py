@@ -96,13 +96,13 @@ class HazardModel:
 
 
 def gompertz_integral(h0: np.ndarray, beta: np.ndarray, dt: np.ndarray | float) -> np.ndarray:
-    """Cumulative hazard over ``dt`` of ``h(u) = h0 * exp(beta * u)`` (elementwise, broadcast)."""
-    h0, beta, dt = np.broadcast_arrays(np.asarray(h0, float), np.asarray(beta, float), np.asarray(dt, float))
-    flat = np.abs(beta) < SLOPE_EPS
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        out = np.where(flat, h0 * dt, h0 * np.expm1(beta * dt) / np.where(flat, 1.0, beta))
-    # a zero hazard integrates to zero even over an infinite span
-    return np.where(h0 > 0, out, 0.0)
+    """Cumulative hazard over ``dt`` of ``h(u) = h0 * exp(beta * u)`` (elementwise, broadcast).
+
+    ``dt`` must be finite; a zero hazard integrates to zero.
+    """
+    with np.errstate(all="ignore"):
+        curved = h0 * np.expm1(beta * dt) / beta
+        return np.where(np.abs(beta) < SLOPE_EPS, h0 * dt, curved)
 
 
 def gompertz_time(h0: np.ndarray, beta: np.ndarray, budget: np.ndarray) -> np.ndarray:
@@ -110,14 +110,10 @@ def gompertz_time(h0: np.ndarray, beta: np.ndarray, budget: np.ndarray) -> np.nd
 
     ``inf`` when the hazard is zero, or decays so fast that it never accumulates ``budget``.
     """
-    h0, beta, budget = np.broadcast_arrays(
-        np.asarray(h0, float), np.asarray(beta, float), np.asarray(budget, float)
-    )
-    flat = np.abs(beta) < SLOPE_EPS
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+    with np.errstate(all="ignore"):
         ratio = budget / h0
-        arg = beta * ratio
-        curved = np.where(arg > -1.0, np.log1p(arg) / np.where(flat, 1.0, beta), np.inf)
-        tau = np.where(flat, ratio, curved)
-    tau = np.where(h0 > 0, tau, np.inf)
-    return np.maximum(np.nan_to_num(tau, nan=np.inf, posinf=np.inf), 0.0)
+        curved = np.log1p(beta * ratio) / beta
+        tau = np.where(np.abs(beta) < SLOPE_EPS, ratio, curved)
+    # nan (a decaying hazard that never reaches the budget, or a zero hazard) -> never
+    tau[~(tau >= 0.0)] = np.inf
+    return tau

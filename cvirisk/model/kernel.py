@@ -43,7 +43,7 @@ from cvirisk.model import effects
 from cvirisk.model.events import EventBuffer
 from cvirisk.model.hazards import FEATURE_INDEX as FI
 from cvirisk.model.hazards import HazardModel, gompertz_integral, gompertz_time
-from cvirisk.model.state import SCHED, SCHEDULED, PersonState, init_state
+from cvirisk.model.state import SCHEDULED, PersonState, init_state
 from cvirisk.params.schema import Params
 from cvirisk.random import stream_key, uniforms
 
@@ -134,53 +134,59 @@ class Kernel:
         Caches the hazards of the current segment for :meth:`advance`.
         """
         st = self.state
-        idx = np.asarray(idx)
-        age = st.age0[idx] + st.t[idx]
-        logh, beta = self.hazards.log_hazard(age, st.X[idx], st.X1[idx])
+        hz = self.hazards
+        t = st.t[idx]
+        logh = hz.c + hz.s * (st.age0[idx] + t)[:, None] + st.X[idx] @ hz.B
+        beta = hz.s + st.X1[idx] @ hz.B
         en = effects.enabled(self, idx)
         with np.errstate(under="ignore"):
             h0 = np.exp(logh)
-        tau = np.where(en, gompertz_time(h0, beta, st.E[idx]), np.inf)
-        st.h0[idx], st.beta[idx], st.enabled[idx] = h0, beta, en
-        j = np.argmin(tau, axis=1)
+        tau = gompertz_time(h0, beta, st.E[idx])
+        tau[~en] = np.inf
+        st.h0[idx] = h0
+        st.beta[idx] = beta
+        st.enabled[idx] = en
         rows = np.arange(len(idx))
-        t_tr = st.t[idx] + tau[rows, j]
+        j = tau.argmin(axis=1)
+        t_tr = t + tau[rows, j]
         sched = st.sched[idx]
-        k = np.argmin(sched, axis=1)
+        k = sched.argmin(axis=1)
         t_sc = sched[rows, k]
         use_sched = t_sc <= t_tr
         t_next = np.where(use_sched, t_sc, t_tr)
-        what = np.where(use_sched, self.n_transitions + k, j)
-        dead = st.done[idx] | ~np.isfinite(t_next)
-        return np.where(dead, np.inf, t_next), np.where(dead, -1, what)
+        what = np.where(use_sched, k + self.n_transitions, j)
+        dead = st.done[idx] | (t_next == np.inf)
+        if dead.any():
+            t_next[dead] = np.inf
+            what[dead] = -1
+        return t_next, what
 
     def advance(self, idx: np.ndarray, t_new: np.ndarray) -> None:
         """Move persons to ``t_new`` within their planned segment, consuming budgets."""
         st = self.state
-        idx = np.asarray(idx)
-        dt = np.asarray(t_new, float) - st.t[idx]
-        used = gompertz_integral(st.h0[idx], st.beta[idx], dt[:, None])
-        st.E[idx] -= np.where(st.enabled[idx], used, 0.0)
-        st.X[idx] += st.X1[idx] * dt[:, None]
+        dt = (np.asarray(t_new, float) - st.t[idx])[:, None]
+        used = gompertz_integral(st.h0[idx], st.beta[idx], dt)
+        used[~st.enabled[idx]] = 0.0
+        st.E[idx] -= used
+        st.X[idx] += st.X1[idx] * dt
         st.t[idx] = t_new
 
     def fire(self, idx: np.ndarray, what: np.ndarray) -> None:
         """Apply the planned events ``what`` (codes from :meth:`plan`) to persons ``idx``."""
-        idx = np.asarray(idx)
-        what = np.asarray(what)
         st = self.state
-        before = st.ceap[idx].copy()
-        for code in np.unique(what):
-            sub = idx[what == code]
+        before = st.ceap[idx]
+        codes = (int(what[0]),) if len(what) == 1 else np.unique(what).tolist()
+        for code in codes:
             if code < 0:
                 continue
+            sub = idx if len(codes) == 1 else idx[what == code]
             if code < self.n_transitions:
                 st.occ[sub, code] += 1
-                self.draw_budget(sub, int(code))
+                self.draw_budget(sub, code)
                 effects.TRANSITION_EFFECTS[self.hazards.ids[code]](self, sub)
             else:
                 name = SCHEDULED[code - self.n_transitions]
-                st.sched[sub, SCHED[name]] = np.inf
+                st.sched[sub, code - self.n_transitions] = np.inf
                 effects.SCHEDULED_EFFECTS[name](self, sub)
         effects.after_event(self, idx, before)
 
