@@ -1,0 +1,332 @@
+"""Fitters over lifelines that keep results, not training data.
+
+Each class follows lifelines' idiom: settings in ``__init__``, data in ``fit(df, ...)``
+which returns ``self``, results in attributes ending in ``_``, a ``summary`` table with
+lifelines' columns, ``predict_*`` methods and ``plot_*`` methods returning plotly figures.
+After ``fit`` the per-row arrays lifelines keeps (durations, events, weights, entries,
+per-row predictions) are dropped, so a pickled model does not grow with the data
+(lifelines issue #1544). Ties in Cox models are handled as lifelines does (Efron).
+
+Examples
+--------
+>>> from cvirisk.data import load_rossi
+>>> cox = CoxPH().fit(load_rossi(), "week", "arrest")
+>>> round(float(cox.hazard_ratios_["prio"]), 3)
+1.096
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from lifelines import CoxPHFitter, CoxTimeVaryingFitter, KaplanMeierFitter, WeibullAFTFitter
+
+from cvirisk.exceptions import ConvergenceWarning, InputError, NotFittedError
+
+__all__ = ["CoxPH", "KaplanMeier", "TimeVaryingCox", "WeibullAFT", "breslow_left_truncated", "strip_training_data"]
+
+#: Attributes in which lifelines fitters keep one value per training row.
+_ROW_ATTRIBUTES = (
+    "durations", "event_observed", "weights", "entry", "entries", "start_stop_and_events",
+    "_predicted_partial_hazards_", "_predicted_median", "_predicted_cumulative_hazard_",
+    "_clusters", "_norm_std_cache", "_central_values_cache",
+)
+
+
+def strip_training_data(model: object) -> object:
+    """Set every per-row attribute of a fitted lifelines model to ``None`` (in place)."""
+    for target in (model, getattr(model, "_model", None)):
+        if target is None:
+            continue
+        for name in _ROW_ATTRIBUTES:
+            if name in vars(target):
+                setattr(target, name, None)
+    return model
+
+
+def breslow_left_truncated(duration, event, entry, weight, times) -> np.ndarray:
+    """Breslow cumulative hazard at ``times`` with risk sets ``{i: entry_i < t <= duration_i}``.
+
+    ``weight`` is each row's relative hazard. lifelines 0.30.3 builds its Cox baseline from
+    risk sets that ignore ``entry_col`` (everyone with ``duration >= t``), which understates
+    the baseline hazard under delayed entry; this is the estimator with left truncation.
+    """
+    duration, entry = np.asarray(duration, float), np.asarray(entry, float)
+    event, weight = np.asarray(event).astype(bool), np.asarray(weight, float)
+    tk = np.unique(duration[event])
+    o_t, o_e = np.argsort(duration), np.argsort(entry)
+    cum_t = np.concatenate([[0.0], np.cumsum(weight[o_t])])
+    cum_e = np.concatenate([[0.0], np.cumsum(weight[o_e])])
+    at_risk = (cum_t[-1] - cum_t[np.searchsorted(duration[o_t], tk, side="left")]) - (
+        cum_e[-1] - cum_e[np.searchsorted(entry[o_e], tk, side="left")])
+    dk = np.bincount(np.searchsorted(tk, duration[event]), minlength=len(tk))
+    cum = np.cumsum(dk / at_risk)
+    pos = np.searchsorted(tk, np.asarray(times, float), side="right") - 1
+    return np.where(pos >= 0, cum[np.clip(pos, 0, None)], 0.0)
+
+
+def _fix_baseline_for_entry(cph, df, duration_col, event_col, entry_col, strata) -> None:
+    """Replace a lifelines Cox baseline by the left-truncated Breslow estimate (same index, centring)."""
+    model = getattr(cph, "_model", cph)
+    names = list(cph.params_.index)
+    x = df[names].to_numpy(float) - model._norm_mean.reindex(names).to_numpy(float)
+    w = np.exp(x @ cph.params_.to_numpy())
+    base = model.baseline_cumulative_hazard_
+    times = base.index.to_numpy(float)
+    new = pd.DataFrame(index=base.index)
+    for key in base.columns:
+        if strata:
+            k = key if isinstance(key, tuple) else (key,)
+            mask = np.ones(len(df), dtype=bool)
+            for col, val in zip(strata, k, strict=True):
+                mask &= (df[col] == val).to_numpy()
+        else:
+            mask = np.ones(len(df), dtype=bool)
+        new[key] = breslow_left_truncated(df[duration_col].to_numpy()[mask], df[event_col].to_numpy()[mask],
+                                          df[entry_col].to_numpy()[mask], w[mask], times)
+    model.baseline_cumulative_hazard_ = new
+    model.baseline_hazard_ = new.diff().fillna(new.iloc[:1])
+    model.baseline_survival_ = np.exp(-new)
+
+
+class _Fitted:
+    """Shared plumbing: the not-fitted check and the lifelines warning translation."""
+
+    _fitted_attr = "params_"
+
+    def _check(self) -> None:
+        if not hasattr(self, self._fitted_attr):
+            raise NotFittedError(f"{type(self).__name__} is not fitted yet; call fit first")
+
+    @staticmethod
+    def _fit_quietly(fn, *args, **kwargs):
+        """Call a lifelines fit, re-issuing its convergence warnings as ConvergenceWarning."""
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                out = fn(*args, **kwargs)
+            except Exception as exc:  # lifelines raises ConvergenceError and plain exceptions
+                if type(exc).__name__ == "ConvergenceError":
+                    raise InputError(f"the model did not converge: {str(exc).splitlines()[0]}") from None
+                raise
+        for w in caught:
+            if "converge" in str(w.message).lower() or type(w.message).__name__ == "ConvergenceWarning":
+                warnings.warn(str(w.message).splitlines()[0], ConvergenceWarning, stacklevel=3)
+        return out
+
+    def __repr__(self) -> str:
+        state = "fitted" if hasattr(self, self._fitted_attr) else "not fitted"
+        return f"<{type(self).__name__} ({state})>"
+
+
+class KaplanMeier(_Fitted):
+    """Kaplan-Meier estimate of the survival function, with delayed entry.
+
+    Attributes (after ``fit``): ``survival_function_``, ``confidence_interval_``,
+    ``median_survival_time_``, ``event_table_``, ``n_``, ``events_``.
+    """
+
+    _fitted_attr = "survival_function_"
+
+    def __init__(self, alpha: float = 0.05, label: str = "KM_estimate"):
+        self.alpha = alpha
+        self.label = label
+
+    def fit(self, df: pd.DataFrame, duration_col: str, event_col: str, entry_col: str | None = None):
+        km = KaplanMeierFitter(alpha=self.alpha, label=self.label)
+        km.fit(df[duration_col], df[event_col], entry=None if entry_col is None else df[entry_col])
+        self.survival_function_ = km.survival_function_
+        self.confidence_interval_ = km.confidence_interval_survival_function_
+        self.median_survival_time_ = float(km.median_survival_time_)
+        self.event_table_ = km.event_table
+        self.n_ = int(len(df))
+        self.events_ = int(np.asarray(df[event_col]).sum())
+        return self
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """The survival function with its confidence interval, one row a time."""
+        self._check()
+        out = pd.concat([self.survival_function_, self.confidence_interval_], axis=1)
+        out.columns = ["survival", "lower", "upper"]
+        out.index.name = "timeline"
+        return out
+
+    def predict(self, times: Sequence[float] | float) -> np.ndarray:
+        """Survival probability at ``times`` (step function, right-continuous)."""
+        self._check()
+        sf = self.survival_function_.iloc[:, 0]
+        idx = np.searchsorted(sf.index.to_numpy(float), np.atleast_1d(times), side="right") - 1
+        vals = np.where(idx >= 0, sf.to_numpy()[np.clip(idx, 0, None)], 1.0)
+        return vals
+
+    def plot_survival_function(self, title: str | None = None):
+        from cvirisk.survival.plots import step_curve_figure
+
+        self._check()
+        s = self.summary
+        return step_curve_figure({self.label: s}, "survival", ytitle="survival probability", title=title)
+
+
+class CoxPH(_Fitted):
+    """Cox proportional hazards (Efron ties, optional strata and delayed entry).
+
+    Parameters
+    ----------
+    alpha : float
+        1 - confidence level of the intervals.
+    penalizer : float
+        Ridge penalty passed to lifelines (0: none).
+    """
+
+    def __init__(self, alpha: float = 0.05, penalizer: float = 0.0):
+        self.alpha = alpha
+        self.penalizer = penalizer
+
+    def fit(
+        self,
+        df: pd.DataFrame,
+        duration_col: str,
+        event_col: str,
+        entry_col: str | None = None,
+        strata: Sequence[str] | str | None = None,
+        covariates: Sequence[str] | None = None,
+    ):
+        """Fit on ``df``; ``covariates`` defaults to every other column."""
+        strata = [strata] if isinstance(strata, str) else (list(strata) if strata else None)
+        used = [duration_col, event_col] + ([entry_col] if entry_col else []) + (strata or [])
+        if covariates is not None:
+            df = df[used + [c for c in covariates if c not in used]]
+        cph = CoxPHFitter(alpha=self.alpha, penalizer=self.penalizer, strata=strata)
+        self._fit_quietly(cph.fit, df, duration_col, event_col, entry_col=entry_col, strata=strata)
+        self.params_ = cph.params_.copy()
+        self.hazard_ratios_ = cph.hazard_ratios_.copy()
+        self.standard_errors_ = cph.standard_errors_.copy()
+        self.confidence_intervals_ = cph.confidence_intervals_.copy()
+        self.variance_matrix_ = cph.variance_matrix_.copy()
+        self.log_likelihood_ = float(cph.log_likelihood_)
+        self.concordance_index_ = float(cph.concordance_index_)
+        if entry_col is not None:
+            _fix_baseline_for_entry(cph, df, duration_col, event_col, entry_col, strata)
+        self.baseline_cumulative_hazard_ = cph.baseline_cumulative_hazard_.copy()
+        self.summary_ = cph.summary.copy()
+        self.n_ = int(len(df))
+        self.events_ = int(np.asarray(df[event_col]).sum())
+        self.strata_ = strata
+        self.covariates_ = list(self.params_.index)
+        self._lifelines = strip_training_data(cph)
+        return self
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """lifelines' summary: ``coef, exp(coef), se(coef), ... , z, p, -log2(p)``."""
+        self._check()
+        return self.summary_
+
+    def predict_partial_hazard(self, df: pd.DataFrame) -> pd.Series:
+        """``exp((x - mean) @ beta)`` as lifelines defines it."""
+        self._check()
+        return self._lifelines.predict_partial_hazard(df)
+
+    def predict_survival_function(self, df: pd.DataFrame, times: Sequence[float] | None = None) -> pd.DataFrame:
+        """Survival curves, one column a row of ``df`` (strata columns required if stratified)."""
+        self._check()
+        return self._lifelines.predict_survival_function(df, times=times)
+
+    def predict_risk(self, df: pd.DataFrame, horizon: float) -> np.ndarray:
+        """Probability of the event by ``horizon`` (1 - S(horizon | x)), one value a row."""
+        return 1.0 - self.predict_survival_function(df, times=[horizon]).to_numpy()[0]
+
+    def plot_hazard_ratios(self, title: str | None = None):
+        from cvirisk.survival.plots import forest_figure
+
+        return forest_figure(self.summary, title=title)
+
+
+class TimeVaryingCox(CoxPH):
+    """Cox model with time-varying covariates, on start/stop rows (lifelines' CoxTimeVaryingFitter).
+
+    ``fit(df, id_col, start_col, stop_col, event_col, strata=None)``; see
+    :func:`cvirisk.survival.tables.time_varying_table` for the input form.
+    """
+
+    def fit(self, df, id_col, start_col, stop_col, event_col, strata=None):  # type: ignore[override]
+        strata = [strata] if isinstance(strata, str) else strata
+        ctv = CoxTimeVaryingFitter(alpha=self.alpha, penalizer=self.penalizer)
+        self._fit_quietly(ctv.fit, df, id_col=id_col, event_col=event_col, start_col=start_col,
+                          stop_col=stop_col, strata=strata)
+        self.params_ = ctv.params_.copy()
+        self.hazard_ratios_ = ctv.hazard_ratios_.copy()
+        self.standard_errors_ = ctv.standard_errors_.copy()
+        self.confidence_intervals_ = ctv.confidence_intervals_.copy()
+        self.variance_matrix_ = ctv.variance_matrix_.copy()
+        self.log_likelihood_ = float(ctv.log_likelihood_)
+        self.baseline_cumulative_hazard_ = ctv.baseline_cumulative_hazard_.copy()
+        self.summary_ = ctv.summary.copy()
+        self.n_ = int(df[id_col].nunique())
+        self.events_ = int(np.asarray(df[event_col]).sum())
+        self.strata_ = strata
+        self.covariates_ = list(self.params_.index)
+        self._lifelines = strip_training_data(ctv)
+        return self
+
+    def predict_survival_function(self, df, times=None):  # pragma: no cover - lifelines has none
+        raise NotImplementedError("a time-varying Cox model predicts partial hazards only")
+
+
+class WeibullAFT(_Fitted):
+    """Weibull accelerated failure time model (lifelines' WeibullAFTFitter), delayed entry allowed.
+
+    ``summary`` has one row per (parameter, covariate): ``lambda_`` rows are log time
+    ratios, the ``rho_`` row is the log shape.
+    """
+
+    def __init__(self, alpha: float = 0.05, penalizer: float = 0.0):
+        self.alpha = alpha
+        self.penalizer = penalizer
+
+    def fit(self, df, duration_col, event_col, entry_col=None, covariates=None):
+        used = [duration_col, event_col] + ([entry_col] if entry_col else [])
+        if covariates is not None:
+            df = df[used + [c for c in covariates if c not in used]]
+        if (np.asarray(df[duration_col], float) <= 0).any():
+            raise InputError(f"column {duration_col!r}: a Weibull model needs positive durations")
+        aft = WeibullAFTFitter(alpha=self.alpha, penalizer=self.penalizer)
+        self._fit_quietly(aft.fit, df, duration_col, event_col, entry_col=entry_col)
+        self.params_ = aft.params_.copy()
+        self.standard_errors_ = aft.standard_errors_.copy()
+        self.confidence_intervals_ = aft.confidence_intervals_.copy()
+        self.variance_matrix_ = aft.variance_matrix_.copy()
+        self.log_likelihood_ = float(aft.log_likelihood_)
+        self.AIC_ = float(aft.AIC_)
+        self.concordance_index_ = float(aft.concordance_index_)
+        self.summary_ = aft.summary.copy()
+        self.n_ = int(len(df))
+        self.events_ = int(np.asarray(df[event_col]).sum())
+        self.covariates_ = [c for c in self.params_.loc["lambda_"].index if c != "Intercept"]
+        self._lifelines = strip_training_data(aft)
+        return self
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        self._check()
+        return self.summary_
+
+    def predict_survival_function(self, df, times=None):
+        self._check()
+        return self._lifelines.predict_survival_function(df, times=times)
+
+    def predict_median(self, df) -> pd.Series:
+        self._check()
+        return self._lifelines.predict_median(df)
+
+    def predict_risk(self, df, horizon: float) -> np.ndarray:
+        return 1.0 - self.predict_survival_function(df, times=[horizon]).to_numpy()[0]
+
+    def plot_coefficients(self, title: str | None = None):
+        from cvirisk.survival.plots import forest_figure
+
+        return forest_figure(self.summary, title=title, exponentiate=True, xtitle="time ratio exp(coef)")

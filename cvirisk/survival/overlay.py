@@ -1,0 +1,187 @@
+"""Fit to simulate: fitted hazard ratios and baseline hazards as a parameter overlay.
+
+:func:`param_overlay` turns a fitted model into dotted overrides for
+``cvirisk.load_params(overrides=...)``::
+
+    {"natural_history.transitions.dvt.hazard_ratios.bmi_per_5.value": 1.31,
+     "natural_history.transitions.dvt.rate_per_year.value": 0.0007,
+     "natural_history.transitions.dvt.age_log_slope_per_year.value": 0.065}
+
+Covariate names must be hazard-ratio features of :mod:`cvirisk.model.features` (use
+``rename`` to map yours, e.g. ``{"bmi5": "bmi_per_5"}``); anything else is an error, as the
+parameter loader rejects unknown keys. With ``params`` given, the transition and the keys
+are checked against the loaded parameters: a feature the transition does not list yet is
+written as ``...hazard_ratios.<feature>`` (a new leaf of that open mapping).
+
+The baseline is the simulator's Gompertz hazard ``h(a) = rate * exp(slope * (a - 50))`` for
+a person whose features are all zero (cvirisk.yaml header). It is estimated only from fits on
+the age scale: from a :class:`~cvirisk.survival.pwexp.PiecewiseExponential` by Poisson
+maximum likelihood of a Gompertz curve on the interval counts and person-time, from a
+:class:`~cvirisk.survival.fitters.CoxPH` by least squares on its Breslow cumulative hazard,
+moved from lifelines' covariate means to zero covariates.
+
+Examples
+--------
+>>> import pandas as pd
+>>> param_overlay(pd.Series({"female": 0.1823}), "dvt", baseline=False)
+{'natural_history.transitions.dvt.hazard_ratios.female.value': 1.2}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cvirisk.exceptions import InputError
+
+__all__ = ["gompertz_from_cumulative_hazard", "gompertz_from_intervals", "param_overlay"]
+
+REFERENCE_AGE = 50.0  # cvirisk.yaml: simulation.reference_age ("hazards are quoted at age 50")
+
+
+def _features() -> tuple[str, ...]:
+    from cvirisk.model.features import FEATURES
+
+    return FEATURES
+
+
+def _log_hrs(fit: Any) -> pd.Series:
+    if isinstance(fit, pd.Series):
+        return fit.astype(float)
+    if isinstance(fit, Mapping):
+        return pd.Series(dict(fit), dtype=float)
+    if hasattr(fit, "params_"):
+        params = fit.params_
+        if isinstance(params.index, pd.MultiIndex):  # Weibull AFT: coefficients are not hazard ratios
+            raise InputError("an AFT model's coefficients are time ratios, not hazard ratios; fit cox or pwexp")
+        return params.astype(float)
+    raise InputError(f"cannot read log hazard ratios from a {type(fit).__name__}")
+
+
+def gompertz_from_intervals(table: pd.DataFrame, reference_age: float = REFERENCE_AGE) -> tuple[float, float]:
+    """Gompertz ``(rate at reference age, log slope)`` from interval ``start, stop, events, exposure``.
+
+    Poisson maximum likelihood with the hazard at each interval's midpoint (Newton-Raphson);
+    ``exposure`` is person-time weighted by each person's relative hazard (``person_time``
+    is used when there is no ``exposure`` column); an open last interval is given the width
+    of the one before.
+    """
+    start, stop = table["start"].to_numpy(float), table["stop"].to_numpy(float).copy()
+    if not np.isfinite(stop[-1]):
+        stop[-1] = start[-1] + (start[-1] - start[-2] if len(start) > 1 else 1.0)
+    mid = (start + stop) / 2 - reference_age
+    d = table["events"].to_numpy(float)
+    pt = table["exposure" if "exposure" in table else "person_time"].to_numpy(float)
+    if len(d) < 2:
+        raise InputError("a Gompertz baseline needs at least two time intervals")
+    theta = np.array([np.log(d.sum() / pt.sum()), 0.0])
+    for _ in range(100):
+        mu = pt * np.exp(theta[0] + theta[1] * mid)
+        score = np.array([(d - mu).sum(), ((d - mu) * mid).sum()])
+        info = np.array([[mu.sum(), (mu * mid).sum()], [(mu * mid).sum(), (mu * mid**2).sum()]])
+        step = np.linalg.solve(info, score)
+        theta += step
+        if np.abs(step).max() < 1e-10:
+            break
+    return float(np.exp(theta[0])), float(theta[1])
+
+
+def gompertz_from_cumulative_hazard(ages: np.ndarray, cumhaz: np.ndarray,
+                                    reference_age: float = REFERENCE_AGE) -> tuple[float, float]:
+    """Gompertz ``(rate, slope)`` by least squares on a cumulative hazard ``H(a) - H(a_0)``."""
+    from scipy.optimize import curve_fit
+
+    a0 = float(ages[0])
+
+    def model(a, log_rate, slope):
+        s = slope if abs(slope) > 1e-9 else 1e-9
+        return np.exp(log_rate) / s * (np.exp(s * (a - reference_age)) - np.exp(s * (a0 - reference_age)))
+
+    h = cumhaz - cumhaz[0]
+    span = max(float(ages[-1] - a0), 1e-9)
+    guess = (np.log(max(h[-1], 1e-12) / span), 0.05)
+    popt, _ = curve_fit(model, ages, h, p0=guess, maxfev=20000)
+    return float(np.exp(popt[0])), float(popt[1])
+
+
+def _baseline(fit: Any, reference_age: float) -> tuple[float, float]:
+    if hasattr(fit, "baseline_hazards_"):
+        return gompertz_from_intervals(fit.baseline_hazards_, reference_age)
+    if hasattr(fit, "baseline_cumulative_hazard_") and hasattr(fit, "_lifelines"):
+        if getattr(fit, "strata_", None):
+            raise InputError("a stratified Cox model has one baseline per stratum; fit without strata")
+        bch = fit.baseline_cumulative_hazard_.iloc[:, 0]
+        mean = getattr(fit._lifelines, "_norm_mean", pd.Series(0.0, index=fit.params_.index))
+        shift = float(np.exp(-(mean.reindex(fit.params_.index).fillna(0.0) * fit.params_).sum()))
+        return gompertz_from_cumulative_hazard(bch.index.to_numpy(float), bch.to_numpy() * shift, reference_age)
+    raise InputError(f"a {type(fit).__name__} has no baseline hazard; use baseline=False")
+
+
+def param_overlay(
+    fit: Any,
+    transition: str,
+    *,
+    rename: Mapping[str, str] | None = None,
+    params: Any = None,
+    baseline: bool = True,
+    time_scale: str = "age",
+    reference_age: float = REFERENCE_AGE,
+    digits: int = 6,
+) -> dict[str, float]:
+    """Dotted parameter overrides from a fitted model for one transition.
+
+    Parameters
+    ----------
+    fit
+        A fitted CoxPH / PiecewiseExponential / TimeVaryingCox, or log hazard ratios
+        (Series or mapping) by covariate.
+    transition
+        Transition id under ``natural_history.transitions`` (e.g. ``"dvt"``, ``"edema"``).
+    rename
+        Covariate name -> feature name.
+    params
+        Loaded parameters (``cvirisk.load_params()``) or their dict; when given, the
+        transition must exist and new features are written as new leaves.
+    baseline
+        Also estimate ``rate_per_year`` and ``age_log_slope_per_year`` (needs ``time_scale="age"``).
+    digits
+        Significant digits kept in each value.
+    """
+    log_hr = _log_hrs(fit).rename(index=dict(rename or {}))
+    features = _features()
+    unknown = [c for c in log_hr.index if c not in features]
+    if unknown:
+        raise InputError(f"covariate(s) {', '.join(map(repr, unknown))} are not hazard-ratio features of the "
+                         f"simulator; rename them to one of: {', '.join(features)}")
+    existing: set[str] | None = None
+    if params is not None:
+        tree = params if isinstance(params, Mapping) else _params_dict(params)
+        transitions = tree.get("natural_history", {}).get("transitions", {})
+        if transition not in transitions:
+            raise InputError(f"unknown transition {transition!r}; known: {', '.join(transitions)}")
+        existing = set(transitions[transition].get("hazard_ratios", {}))
+    prefix = f"natural_history.transitions.{transition}"
+    out: dict[str, float] = {}
+    for feature, coef in log_hr.items():
+        value = float(f"{np.exp(coef):.{digits}g}")
+        if existing is not None and feature not in existing:
+            out[f"{prefix}.hazard_ratios.{feature}"] = value
+        else:
+            out[f"{prefix}.hazard_ratios.{feature}.value"] = value
+    if baseline:
+        if time_scale != "age":
+            raise InputError("baseline hazards need a fit on the age time scale (time_scale='age'); "
+                             "or use baseline=False")
+        rate, slope = _baseline(fit, reference_age)
+        out[f"{prefix}.rate_per_year.value"] = float(f"{rate:.{digits}g}")
+        out[f"{prefix}.age_log_slope_per_year.value"] = float(f"{slope:.{digits}g}")
+    return out
+
+
+def _params_dict(params: Any) -> dict:
+    from cvirisk.params import params_to_dict
+
+    return params_to_dict(params)
