@@ -51,6 +51,14 @@ class Q(_Node, Generic[T]):
     uncertainty: Uncertainty | None = None
     calibrate: Bounds | None = None
 
+    @field_validator("value", mode="before")
+    @classmethod
+    def _no_boolean_numbers(cls, v: object) -> object:
+        # lax pydantic turns true/false (or YAML yes/no) into 1.0/0.0; a number must be written as one
+        if cls.model_fields["value"].annotation is not bool and _has_bool(v):
+            raise ValueError("expected a number, got a boolean (true/false)")
+        return v
+
     @model_validator(mode="after")
     def _inside_bounds(self) -> Q:
         v = self.value
@@ -60,6 +68,24 @@ class Q(_Node, Generic[T]):
             if math.isnan(float(v)):
                 raise ValueError("value must be a number, not NaN")
         return self
+
+
+def _has_bool(v: object) -> bool:
+    if isinstance(v, list | tuple):
+        return any(_has_bool(x) for x in v)
+    return isinstance(v, bool)
+
+
+def _finite_leaves(node: object, where: str) -> None:
+    """Raise if a number under ``node`` (a dumped section) is infinite."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            _finite_leaves(value, f"{where}.{key}" if where else str(key))
+    elif isinstance(node, list | tuple):
+        for value in node:
+            _finite_leaves(value, where)
+    elif isinstance(node, float) and not math.isfinite(node):
+        raise ValueError(f"{where}: must be finite, got {node}")
 
 
 def _positive(q: Q, what: str) -> Q:
@@ -214,6 +240,7 @@ class Cohort(_Node):
 
     @model_validator(mode="after")
     def _smoking_rows(self) -> Cohort:
+        _finite_leaves(self.model_dump(exclude_none=True), "")
         n = len(self.age_bands.lower)
         for sex in ("male", "female"):
             if len(getattr(self.smoking, sex).value) != n:
