@@ -1,0 +1,396 @@
+"""Replications, parameter draws and chunks of persons as units of work, run locally or on Dask.
+
+A run is a :class:`RunSpec`: a cohort source, parameters, follow-up, seeds, replications,
+parameter draws (dotted overrides; by convention draw 0 is ``{}``, the baseline) and a chunk
+size. Its units of work are every ``(seed, replication, draw, chunk)``. A worker re-derives
+everything from its unit: the parameters of the draw, the cohort rows of the chunk, and
+the random streams (pure in seed, replication and person id). So a unit's output does not
+depend on where, in which order or on how many workers it ran.
+
+Layout of a run directory ``OUT``::
+
+    OUT/run.json                                         what the run is (its fingerprint)
+    OUT/units/seed=S/replication=R/draw=D/chunk=C/
+        events.parquet, persons.parquet                  the chunk's event log and persons
+        summary.json                                     counts; written last = completion marker
+    OUT/collected/{events,persons}.parquet, summary.json written by :func:`collect`
+
+Every file is written atomically. :func:`run` skips units whose ``summary.json`` exists
+and matches the run, so rerunning after a crash does only what is missing.
+
+Examples
+--------
+>>> import tempfile
+>>> from cvirisk.params import load_params
+>>> from cvirisk.sim.testing import uniform_cohort
+>>> p = load_params(overrides={"care.surgery_operations_per_year_per_100000": float("inf")})
+>>> spec = RunSpec.build(uniform_cohort(30, age=40.0), params=p, years=5, chunk_size=10, replications=2)
+>>> out = tempfile.mkdtemp()
+>>> len(run(spec, out, workers=1).ran), len(run(spec, out, workers=1).ran)
+(6, 0)
+>>> [r["persons"] for r in collect(out).summary["results"]]
+[30, 30]
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from cvirisk.exceptions import InputError, UnsupportedError
+from cvirisk.io.atomic import write_json_atomic
+from cvirisk.sim.scale.collect import Collected, collect, read_events, read_persons
+from cvirisk.sim.scale.sources import CohortSource, as_source
+from cvirisk.sim.scale.summary import chunk_tables, parquet_bytes, summarise, write_bytes_atomic
+
+__all__ = [
+    "Unit", "RunSpec", "RunReport", "run", "run_units", "execute_unit", "unit_dir", "is_complete",
+    "collect", "Collected", "read_events", "read_persons",
+]  # fmt: skip
+
+ENGINES = ("fast", "reference")
+FILES = ("events.parquet", "persons.parquet")
+
+
+@dataclass(frozen=True, order=True)
+class Unit:
+    """One unit of work; the field order is the canonical order of results."""
+
+    seed: int
+    replication: int
+    draw: int
+    chunk: int
+
+    @property
+    def parts(self) -> tuple[str, ...]:
+        return (f"seed={self.seed}", f"replication={self.replication}", f"draw={self.draw}", f"chunk={self.chunk}")
+
+
+def unit_dir(out_dir: str | os.PathLike[str], unit: Unit) -> Path:
+    """``OUT/units/seed=S/replication=R/draw=D/chunk=C``."""
+    return Path(out_dir, "units", *unit.parts)
+
+
+def _hash(obj: Any) -> str:
+    text = json.dumps(obj, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True, eq=False)
+class RunSpec:
+    """Everything that defines a run; build it with :meth:`RunSpec.build`.
+
+    Attributes
+    ----------
+    cohort : CohortSource
+    params : dict
+        The base parameters as a plain mapping (small; shipped with every unit).
+    years : float
+    seeds : tuple of int
+    replications : int
+    draws : tuple of dict
+        Dotted overrides of each parameter draw (draw ``d`` applies ``draws[d]``).
+    chunk_size : int
+    engine : {"fast", "reference"}
+    surgery_approximation : {None, "unlimited"}
+    fingerprint : str
+        Hash of what determines a unit's output apart from (seed, replication, draw).
+    """
+
+    cohort: CohortSource
+    params: dict
+    years: float
+    seeds: tuple[int, ...]
+    replications: int
+    draws: tuple[dict, ...]
+    chunk_size: int
+    engine: str
+    surgery_approximation: str | None
+    n: int
+    fingerprint: str = field(default="")
+
+    @classmethod
+    def build(
+        cls,
+        cohort: pd.DataFrame | CohortSource | str | os.PathLike[str],
+        params=None,
+        years: float = 20.0,
+        seeds: int | Sequence[int] = 1,
+        replications: int = 1,
+        draws: Sequence[dict] | None = None,
+        chunk_size: int = 100_000,
+        engine: str = "fast",
+        surgery_approximation: str | None = None,
+    ) -> RunSpec:
+        """Validate the arguments and fingerprint the run.
+
+        ``cohort`` is a DataFrame, a :class:`~cvirisk.sim.stream.CohortSource`, or the path
+        of a Parquet cohort file; ``params`` a :class:`~cvirisk.params.Params` (defaults
+        when None).
+        """
+        from cvirisk.params import load_params, params_hash, params_to_dict
+        from cvirisk.sim.fast import check_supported, needs_capacity
+
+        cohort = as_source(cohort)
+        params = load_params() if params is None else params
+        seeds = (int(seeds),) if isinstance(seeds, int) else tuple(int(s) for s in seeds)
+        draws = ({},) if draws is None else tuple(dict(d) for d in draws)
+        if engine not in ENGINES:
+            raise InputError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
+        if not (math.isfinite(float(years)) and years >= 0):
+            raise InputError(f"years must be a finite non-negative number, not {years!r}")
+        if int(chunk_size) < 1 or int(replications) < 1 or not draws or not seeds or min(seeds) < 0:
+            raise InputError("chunk_size and replications must be positive; seeds non-negative; draws not empty")
+        n = len(cohort)
+        if engine == "fast":
+            check_supported(params, surgery_approximation)
+        elif needs_capacity(params) and n > int(chunk_size):
+            raise UnsupportedError(
+                "finite surgical capacity couples all persons through one waiting list: with "
+                'engine="reference" run the cohort as one chunk (chunk_size >= cohort size)'
+            )
+        spec = cls(cohort, params_to_dict(params), float(years), seeds, int(replications), draws,
+                   int(chunk_size), engine, surgery_approximation, n)  # fmt: skip
+        key = {
+            "params": params_hash(params), "years": spec.years, "engine": engine, "n": n,
+            "surgery_approximation": surgery_approximation, "chunk_size": spec.chunk_size,
+            "cohort": cohort.identity(),
+        }  # fmt: skip
+        return replace(spec, fingerprint=_hash(key))
+
+    @property
+    def n_chunks(self) -> int:
+        return max(1, -(-self.n // self.chunk_size))
+
+    def chunk_range(self, chunk: int) -> tuple[int, int]:
+        """Cohort rows ``[start, stop)`` of a chunk."""
+        start = chunk * self.chunk_size
+        return start, min(start + self.chunk_size, self.n)
+
+    def units(self) -> list[Unit]:
+        """Every unit of the run, in canonical order."""
+        return [
+            Unit(s, r, d, c)
+            for s in self.seeds for r in range(self.replications)
+            for d in range(len(self.draws)) for c in range(self.n_chunks)
+        ]  # fmt: skip
+
+    def for_unit(self, unit: Unit) -> RunSpec:
+        """A copy carrying only the cohort rows of ``unit`` (what is shipped to a worker)."""
+        return replace(self, cohort=self.cohort.part(*self.chunk_range(unit.chunk)))
+
+    def describe(self) -> dict[str, Any]:
+        """The JSON-ready description written to ``run.json``."""
+        return {
+            "fingerprint": self.fingerprint, "n": self.n, "chunk_size": self.chunk_size,
+            "n_chunks": self.n_chunks, "years": self.years, "engine": self.engine,
+            "surgery_approximation": self.surgery_approximation, "seeds": list(self.seeds),
+            "replications": self.replications, "draws": list(self.draws), "params": self.params,
+        }  # fmt: skip
+
+
+_PARAMS_CACHE: dict[tuple[str, int], Any] = {}
+
+
+def _params_for(spec: RunSpec, draw: int):
+    """The parameters of a draw (cached per process; Params are immutable)."""
+    key = (_hash([spec.params, spec.draws[draw]]), draw)
+    if key not in _PARAMS_CACHE:
+        from cvirisk.params import params_from_dict, with_overrides
+
+        base = params_from_dict(spec.params, "run parameters")
+        overrides = spec.draws[draw]
+        _PARAMS_CACHE.clear() if len(_PARAMS_CACHE) > 64 else None
+        _PARAMS_CACHE[key] = with_overrides(base, overrides, f"draw {draw}") if overrides else base
+    return _PARAMS_CACHE[key]
+
+
+def execute_unit(spec: RunSpec, unit: Unit, out_dir: str | None = None) -> dict[str, Any]:
+    """Simulate one unit; write it under ``out_dir`` (summary last), or return its file bytes.
+
+    Returns ``{"unit", "summary"}``, plus ``"files"`` (name -> bytes) when ``out_dir`` is None.
+    """
+    from cvirisk.sim import simulate
+    from cvirisk.sim.fast import check_supported, simulate_fast
+
+    params = _params_for(spec, unit.draw)
+    start, stop = spec.chunk_range(unit.chunk)
+    cohort = spec.cohort.rows(start, stop)
+    args = dict(params=params, seed=unit.seed, years=spec.years, replication=unit.replication)
+    if spec.engine == "fast":
+        check_supported(params, spec.surgery_approximation)
+        result = simulate_fast(cohort, surgery_approximation=spec.surgery_approximation, **args)
+    else:
+        result = simulate(cohort, engine="reference", **args)
+    events, persons = chunk_tables(result, cohort.columns)
+    summary = {
+        "unit": unit.__dict__.copy(), "fingerprint": spec.fingerprint, "rows": [start, stop],
+        "draw_overrides": spec.draws[unit.draw], **summarise(result.events, result.persons, params),
+    }  # fmt: skip
+    files = {"events.parquet": parquet_bytes(events), "persons.parquet": parquet_bytes(persons)}
+    if out_dir is None:
+        return {"unit": unit, "summary": summary, "files": files}
+    _write_unit(out_dir, unit, files, summary)
+    return {"unit": unit, "summary": summary}
+
+
+def _write_unit(out_dir: str | os.PathLike[str], unit: Unit, files: dict[str, bytes], summary: dict) -> None:
+    d = unit_dir(out_dir, unit)
+    for name, data in files.items():
+        write_bytes_atomic(data, d / name)
+    write_json_atomic(summary, d / "summary.json")  # the completion marker, always last
+
+
+def is_complete(out_dir: str | os.PathLike[str], spec: RunSpec, unit: Unit) -> bool:
+    """True when ``unit`` has a summary from this run (same fingerprint and draw) and its files."""
+    d = unit_dir(out_dir, unit)
+    try:
+        summary = json.loads((d / "summary.json").read_text())
+    except (FileNotFoundError, json.JSONDecodeError):
+        return False
+    same = summary.get("fingerprint") == spec.fingerprint and summary.get("draw_overrides") == spec.draws[unit.draw]
+    return same and all((d / f).is_file() for f in FILES)
+
+
+def _iter_local(spec: RunSpec, units: list[Unit], out: str, workers: int) -> Iterator[dict]:
+    if workers <= 1:
+        for u in units:
+            yield execute_unit(spec.for_unit(u), u, out)
+        return
+    import multiprocessing
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        pending = iter(units)
+        running = set()
+        # keep at most 2 units per worker in flight, so shipped cohort slices stay bounded
+        for u in pending:
+            running.add(pool.submit(execute_unit, spec.for_unit(u), u, out))
+            if len(running) >= 2 * workers:
+                break
+        while running:
+            done, running = wait(running, return_when=FIRST_COMPLETED)
+            for fut in done:
+                yield fut.result()
+                nxt = next(pending, None)
+                if nxt is not None:
+                    running.add(pool.submit(execute_unit, spec.for_unit(nxt), nxt, out))
+
+
+def _iter_dask(spec: RunSpec, units: list[Unit], out: str, scheduler, write_on: str) -> Iterator[dict]:
+    import uuid
+
+    from distributed import Client, as_completed
+
+    own = not isinstance(scheduler, Client)
+    client = Client(scheduler, timeout="60s") if own else scheduler
+    tag = uuid.uuid4().hex[:8]
+    try:
+        futures = [
+            client.submit(
+                execute_unit, spec.for_unit(u), u, out if write_on == "worker" else None,
+                key=f"cvirisk-unit-{spec.fingerprint}-{'-'.join(u.parts)}-{tag}", pure=False,
+            )
+            for u in units
+        ]  # fmt: skip
+        for fut in as_completed(futures):
+            res = fut.result()
+            fut.release()
+            if "files" in res:
+                _write_unit(out, res["unit"], res.pop("files"), res["summary"])
+            yield res
+    finally:
+        if own:
+            client.close()
+
+
+def run_units(
+    spec: RunSpec,
+    units: Sequence[Unit],
+    out_dir: str | os.PathLike[str],
+    scheduler=None,
+    workers: int | None = None,
+    write_on: str | None = None,
+    progress: bool | Callable[[int, int], None] | None = None,
+) -> list[dict]:
+    """Run ``units`` and write each as it completes; return their summaries in canonical order.
+
+    Parameters
+    ----------
+    scheduler : None, str or distributed.Client
+        None runs on this machine (``workers`` processes; 1 runs in this process); an
+        address such as ``"tcp://10.0.0.5:8786"`` or a Client runs on that Dask cluster.
+    workers : int, optional
+        Local processes (default: CPU count, at most the number of units).
+    write_on : {"worker", "client"}, optional
+        Who writes unit files: ``"worker"`` needs ``out_dir`` on a file system the workers
+        share; ``"client"`` ships the Parquet bytes back. Default: worker locally, client on Dask.
+    progress : bool or callable, optional
+        A progress bar, or ``callback(done, total)``.
+    """
+    from cvirisk.progress import track
+
+    units = sorted(units)
+    out = str(out_dir)
+    if scheduler is None:
+        workers = min(os.cpu_count() or 1, max(len(units), 1)) if workers is None else int(workers)
+        results = _iter_local(spec, units, out, workers)
+    else:
+        write_on = write_on or "client"
+        if write_on not in ("worker", "client"):
+            raise InputError(f"write_on must be 'worker' or 'client', not {write_on!r}")
+        results = _iter_dask(spec, units, out, scheduler, write_on)
+    show = progress if isinstance(progress, bool) else None
+    callback = progress if callable(progress) else None
+    summaries = [r["summary"] for r in track(results, len(units), "units", show=show, callback=callback)]
+    return sorted(summaries, key=lambda s: Unit(**s["unit"]))
+
+
+@dataclass
+class RunReport:
+    """What :func:`run` did: units run now, units found complete, the run directory."""
+
+    out_dir: Path
+    ran: list[Unit]
+    skipped: list[Unit]
+
+
+def _record_run(out: Path, spec: RunSpec) -> None:
+    path = out / "run.json"
+    desc = spec.describe()
+    if path.is_file():
+        old = json.loads(path.read_text())
+        if old.get("fingerprint") != spec.fingerprint:
+            raise InputError(
+                f"{out}: holds a different run (cohort, parameters, years, engine or chunk size differ); "
+                "use another output folder"
+            )
+        shared = min(len(old["draws"]), len(spec.draws))
+        if old["draws"][:shared] != list(spec.draws)[:shared]:
+            raise InputError(f"{out}: draw overrides differ from the run already there; use another output folder")
+        desc["seeds"] = sorted(set(old["seeds"]) | set(spec.seeds))
+        desc["replications"] = max(old["replications"], spec.replications)
+        desc["draws"] = max(old["draws"], list(spec.draws), key=len)
+    write_json_atomic(desc, path)
+
+
+def run(spec: RunSpec, out_dir: str | os.PathLike[str], **kwargs) -> RunReport:
+    """Run every unit of ``spec`` that ``out_dir`` does not hold yet (keywords as :func:`run_units`)."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    _record_run(out, spec)
+    units = spec.units()
+    todo = [u for u in units if not is_complete(out, spec, u)]
+    if todo:
+        run_units(spec, todo, out, **kwargs)
+    return RunReport(out, ran=todo, skipped=[u for u in units if u not in set(todo)])
+

@@ -1,0 +1,1 @@
+"""Scale-out machinery of the simulator: cohort sources, chunk summaries, collection of results."""
