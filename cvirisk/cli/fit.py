@@ -23,7 +23,7 @@ import pandas as pd
 
 from cvirisk.exceptions import InputError
 from cvirisk.io.atomic import atomic_path, write_json_atomic, write_table_atomic
-from cvirisk.io.cohort_file import CohortColumns, read_cohort_file
+from cvirisk.io.cohort_file import CohortColumns
 
 MODELS = ("km", "cox", "weibull", "aj", "pwexp")
 
@@ -91,6 +91,8 @@ def _fit(args: argparse.Namespace, df: pd.DataFrame, cols: CohortColumns) -> tup
     from cvirisk.survival.plots import step_curve_figure
 
     covs = list(cols.covariates)
+    if args.model in ("km", "aj") and covs:
+        raise InputError(f"--model {args.model} takes no covariates; use --strata COL for one curve per group")
     if args.model in ("km", "aj"):
         groups = [(None, df)] if cols.strata is None else list(df.groupby(cols.strata, sort=True))
         curves, tables = {}, []

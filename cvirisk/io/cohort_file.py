@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +59,6 @@ class CohortColumns:
     id: str | None = None
     event_kind: str = "binary"
     positive_duration: bool = False
-    numeric_strata: bool = field(default=False)
 
     def used(self) -> list[str]:
         cols = [self.duration, self.event, self.entry, *self.covariates, self.strata, self.id]
@@ -175,7 +174,7 @@ def validate_cohort(
         shown = ", ".join(names[:20]) + (", ..." if len(names) > 20 else "")
         raise fail(f"column {missing[0]!r} not found; the columns are: {shown}")
     raw = df[used].reset_index(drop=True)
-    text_cols = {columns.id} | ({columns.strata} if not columns.numeric_strata else set())
+    text_cols = {columns.id, columns.strata}  # labels: any values, only missing ones are rejected
     values: dict[str, pd.Series] = {}
     for col in used:
         if col in text_cols:

@@ -18,7 +18,7 @@ Examples
 >>> df = pd.DataFrame({"time": [1.0, 2, 3, 4], "cause": [1, 2, 1, 0]})
 >>> aj = AalenJohansen().fit(df, "time", "cause", event_of_interest=1)
 >>> [round(float(v), 3) for v in aj.cumulative_incidence_.iloc[:, 0]]
-[0.0, 0.25, 0.25, 0.5, 0.5]
+[0.0, 0.25, 0.25, 0.5]
 """
 
 from __future__ import annotations

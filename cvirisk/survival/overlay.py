@@ -23,7 +23,7 @@ moved from lifelines' covariate means to zero covariates.
 Examples
 --------
 >>> import pandas as pd
->>> param_overlay(pd.Series({"female": 0.1823}), "dvt", baseline=False)
+>>> param_overlay(pd.Series({"female": 0.182322}), "dvt", baseline=False)
 {'natural_history.transitions.dvt.hazard_ratios.female.value': 1.2}
 """
 

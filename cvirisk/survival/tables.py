@@ -290,6 +290,5 @@ def time_varying_table(
     rows["stop"] = nxt.fillna(rows["person_id"].map(end)).to_numpy(float)
     last = nxt.isna().to_numpy()
     rows["event"] = (last & rows["person_id"].map(tab.set_index("person_id")["event"]).to_numpy(bool)).astype(np.int64)
-    feats = baseline_features(rows.rename_axis("row").assign(person_id=rows.index))
-    feats.index = rows.index
+    feats = baseline_features(rows.drop(columns="person_id"))  # indexed like rows
     return pd.concat([rows[["person_id", "start", "stop", "event"]], feats], axis=1)

@@ -13,7 +13,13 @@ from lifelines import CoxPHFitter, CoxTimeVaryingFitter, KaplanMeierFitter, Weib
 from cvirisk.data import load_rossi
 from cvirisk.exceptions import NotFittedError
 from cvirisk.random import generator
-from cvirisk.survival.fitters import CoxPH, KaplanMeier, TimeVaryingCox, WeibullAFT, breslow_left_truncated
+from cvirisk.survival.fitters import (
+    CoxPH,
+    KaplanMeier,
+    TimeVaryingCox,
+    WeibullAFT,
+    breslow_left_truncated,
+)
 
 
 @pytest.fixture(scope="module")

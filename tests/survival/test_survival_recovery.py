@@ -14,7 +14,12 @@ import functools
 import numpy as np
 import pytest
 
-from cvirisk.survival.recovery import acceptance_region, recover, simulate_piecewise, simulate_weibull
+from cvirisk.survival.recovery import (
+    acceptance_region,
+    recover,
+    simulate_piecewise,
+    simulate_weibull,
+)
 
 N_REPS = 200
 TRUE = {"x": np.log(1.8), "z": np.log(0.8)}

@@ -1,0 +1,147 @@
+"""``cvirisk fit``: the shipped rossi data gives lifelines' coefficients; bad input is exit 2 and one line.
+
+The command runs through ``cvirisk.cli.main`` (the real error handling) with the registry
+limited to ``fit``, so the test does not depend on the other commands.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from lifelines import CoxPHFitter, KaplanMeierFitter, WeibullAFTFitter
+
+import cvirisk.cli as cli
+from cvirisk.data import dataset_path, load_rossi
+
+
+@pytest.fixture
+def run(monkeypatch, capsys):
+    monkeypatch.setattr(cli, "COMMANDS", ("fit",))
+
+    def _run(*argv: str) -> tuple[int, str, str]:
+        try:
+            status = cli.main(["fit", *map(str, argv)])
+        except SystemExit as exc:  # argparse errors
+            status = exc.code
+        out, err = capsys.readouterr()
+        return status, out, err
+
+    return _run
+
+
+ROSSI = str(dataset_path("rossi"))
+
+
+def test_rossi_cox_same_coefficients_as_lifelines(run, tmp_path):
+    status, out, err = run(ROSSI, "--duration", "week", "--event", "arrest", "--model", "cox", "--out", tmp_path)
+    assert status == 0, err
+    got = pd.read_csv(tmp_path / "summary.csv").set_index("covariate")
+    ref = CoxPHFitter().fit(load_rossi(), "week", "arrest").summary  # Efron ties, lifelines' default
+    assert got.columns.tolist() == ref.columns.tolist()
+    np.testing.assert_allclose(got.to_numpy(), ref.to_numpy(), rtol=1e-9)
+    assert {"hazard_ratios.html", "report.md", "report.json"} <= {p.name for p in tmp_path.iterdir()}
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["rows_used"] == 432 and report["events"] == 114
+
+
+def test_rossi_other_models(run, tmp_path):
+    args = (ROSSI, "--duration", "week", "--event", "arrest")
+    assert run(*args, "--model", "weibull", "--covariates", "fin,age,prio", "--out", tmp_path / "w")[0] == 0
+    got = pd.read_csv(tmp_path / "w" / "summary.csv").set_index(["param", "covariate"])
+    ref = WeibullAFTFitter().fit(load_rossi()[["week", "arrest", "fin", "age", "prio"]], "week", "arrest").summary
+    np.testing.assert_allclose(got["coef"].to_numpy(), ref["coef"].to_numpy(), rtol=1e-6)
+    assert run(*args, "--model", "km", "--strata", "fin", "--out", tmp_path / "k")[0] == 0
+    km = pd.read_csv(tmp_path / "k" / "summary.csv")
+    ref = KaplanMeierFitter().fit(load_rossi().query("fin == 1")["week"], load_rossi().query("fin == 1")["arrest"])
+    np.testing.assert_allclose(km.loc[km["group"] == "fin=1", "survival"], ref.survival_function_.iloc[:, 0])
+    assert run(*args, "--model", "pwexp", "--intervals", "5", "--out", tmp_path / "p")[0] == 0
+    assert (tmp_path / "p" / "baseline_hazard.html").exists()
+    assert run(*args, "--model", "cox", "--strata", "wexp", "--covariates", "fin,prio", "--out", tmp_path / "s")[0] == 0
+    assert pd.read_csv(tmp_path / "s" / "summary.csv")["covariate"].tolist() == ["fin", "prio"]
+
+
+def test_aj_and_mapping_and_entry(run, tmp_path):
+    df = pd.DataFrame({"futime": [1.0, 2, 3, 4, 5, 6], "status": [1, 2, 1, 0, 2, 1], "start": [0, 0, 0.5, 1, 0, 0]})
+    df.to_parquet(tmp_path / "c.parquet", index=False)
+    status, _, err = run(tmp_path / "c.parquet", "--duration", "time", "--event", "status", "--entry", "start",
+                         "--map", "futime=time", "--model", "aj", "--out", tmp_path / "o")
+    assert status == 0, err
+    assert "cumulative_incidence" in pd.read_csv(tmp_path / "o" / "summary.csv").columns
+
+
+def test_excluded_rows_are_counted_in_the_report(run, tmp_path):
+    df = load_rossi()
+    df.loc[[3, 10], "age"] = np.nan
+    df.to_csv(tmp_path / "r.csv", index=False)
+    status, _, _ = run(tmp_path / "r.csv", "--duration", "week", "--event", "arrest", "--model", "cox",
+                       "--drop-missing", "--out", tmp_path / "o")
+    assert status == 0
+    report = json.loads((tmp_path / "o" / "report.json").read_text())
+    assert report["rows_excluded"] == {"age": 2} and report["rows_used"] == 430
+    assert "rows excluded by --drop-missing: 2 (age: 2)" in (tmp_path / "o" / "report.md").read_text()
+
+
+def _bad(tmp_path, name, df=None, text=None):
+    path = tmp_path / name
+    if text is not None:
+        path.write_text(text)
+    else:
+        df.to_csv(path, index=False)
+    return path
+
+
+BASE = pd.DataFrame({"id": [1, 2, 3, 4, 5], "time": [1.0, 2, 3, 4, 5], "event": [1, 0, 1, 1, 0],
+                     "x": [0.1, 0.5, 0.2, 0.9, 0.4], "entry": [0.0, 0, 0, 1, 0]})
+
+
+@pytest.mark.parametrize(
+    ("make", "extra", "message"),
+    [
+        (lambda: BASE.drop(columns="time"), (), "column 'time' not found"),
+        (lambda: BASE.astype({"time": object}).assign(time=[1.0, 2, "soon", 4, 5]), (),
+         "column 'time': non-numeric value in rows 3 (1 row)"),
+        (lambda: BASE.assign(time=[1.0, -2, 3, 4, 5]), (), "column 'time': negative duration in rows 2 (1 row)"),
+        (lambda: BASE.assign(time=[1.0, None, 3, 4, 5]), (), "column 'time': missing duration in rows 2 (1 row)"),
+        (lambda: BASE.assign(event=[1, 0, 3, 1, 0]), (), "column 'event': event not 0/1 in rows 3 (1 row)"),
+        (lambda: BASE.assign(entry=[0.0, 0, 9, 1, 0]), ("--entry", "entry"),
+         "column 'entry': entry after exit ('time') in rows 3 (1 row)"),
+        (lambda: BASE.assign(id=[1, 1, 3, 4, 5]), ("--id", "id"), "column 'id': duplicate ids in rows 1, 2 (2 rows)"),
+        (lambda: BASE.assign(event=[0, 0, 1, 0, 0]), (), "column 'event': only 1 event"),
+        (lambda: BASE.assign(x=1.0), (), "covariate 'x' has no variance"),
+        (lambda: "empty", (), "the file is empty"),
+        (lambda: "header", (), "the file has no data rows"),
+        (lambda: BASE, ("--covariates", "nope"), "column 'nope' not found"),
+        (lambda: BASE, ("--map", "nonsense"), "--map 'nonsense': expected OLD=NEW"),
+    ],
+)
+def test_bad_input_exit_2_one_line(run, tmp_path, make, extra, message):
+    made = make()
+    if isinstance(made, str):
+        path = _bad(tmp_path, "c.csv", text="" if made == "empty" else "time,event,x\n")
+    else:
+        path = _bad(tmp_path, "c.csv", df=made)
+    status, out, err = run(path, "--duration", "time", "--event", "event", "--covariates", "x", *extra,
+                           "--model", "cox", "--out", tmp_path / "o")
+    assert status == 2
+    assert err.count("\n") == 1 and "Traceback" not in err
+    prefix = "cvirisk fit: error: " + ("" if message.startswith("--") else "c.csv: ")
+    assert err.startswith(prefix) and message in err, err
+    assert not (tmp_path / "o" / "summary.csv").exists()
+
+
+def test_model_specific_errors(run, tmp_path):
+    path = _bad(tmp_path, "c.csv", df=BASE.assign(time=[0.0, 2, 3, 4, 5]))
+    status, _, err = run(path, "--duration", "time", "--event", "event", "--covariates", "x", "--model", "weibull",
+                         "--out", tmp_path / "o")
+    assert status == 2 and "zero duration" in err
+    status, _, err = run(path, "--duration", "time", "--event", "event", "--covariates", "x", "--model", "pwexp",
+                         "--strata", "id", "--out", tmp_path / "o")
+    assert status == 2 and "--strata is supported by km, aj and cox" in err
+    status, _, err = run(path, "--duration", "time", "--event", "event", "--covariates", "x", "--model", "km",
+                         "--out", tmp_path / "o")
+    assert status == 2 and "--model km takes no covariates" in err
+    status, _, err = run(path, "--duration", "time", "--event", "event", "--model", "magic", "--out", tmp_path)
+    assert status == 2 and "invalid choice" in err
