@@ -1,0 +1,335 @@
+"""Study estimators over the event log (pure functions; no engine internals).
+
+Every function reads the documented contracts only: the cohort (``person_id, sex, age,
+prior_dvt, weight, ...``) and the event log (``person_id, age, t, event, detail``). Each returns
+an :class:`Estimate` -- the simulated value with its Monte Carlo 95% interval -- so that the
+same code runs on a hand-made log in the tests and on a simulation in the calibration.
+
+Conventions
+-----------
+* The CEAP class of a person at time ``t0`` is the class carried by the last ``ceap`` event at
+  or before ``t0`` (C0 when there is none); the class can fall (C6 -> C5 on healing).
+* Weighted cohorts (conditional cohorts carry ``weight``) give weighted estimates; their
+  intervals use Kish's effective sample size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+__all__ = [
+    "Estimate",
+    "proportion",
+    "ceap_number",
+    "status_at",
+    "bonn_class",
+    "new_onset_among_survivors",
+    "first_event_rates_by_age",
+    "cumulative_incidence_after_index",
+    "follow_up_end",
+    "episode_rates",
+]
+
+Z = float(stats.norm.ppf(0.975))
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A simulated quantity with its Monte Carlo 95% interval (same unit as the target)."""
+
+    value: float
+    low: float
+    high: float
+    n: float = float("nan")
+    detail: dict = field(default_factory=dict, compare=False)
+
+    def scaled(self, factor: float) -> Estimate:
+        return Estimate(self.value * factor, self.low * factor, self.high * factor, self.n, self.detail)
+
+
+def _weights(cohort: pd.DataFrame | None, ids: np.ndarray) -> np.ndarray:
+    if cohort is None or "weight" not in cohort.columns:
+        return np.ones(len(ids))
+    w = cohort.set_index("person_id")["weight"].reindex(ids).to_numpy(dtype=float)
+    return np.where(np.isfinite(w), w, 0.0)
+
+
+def proportion(flags: np.ndarray, weights: np.ndarray | None = None, scale: float = 100.0) -> Estimate:
+    """Weighted share of ``flags`` with a Wilson interval on Kish's effective sample size.
+
+    >>> e = proportion(np.array([1, 0, 0, 0] * 25, dtype=bool))
+    >>> round(e.value, 1), e.low < 25 < e.high
+    (25.0, True)
+    """
+    flags = np.asarray(flags, dtype=float)
+    w = np.ones_like(flags) if weights is None else np.asarray(weights, dtype=float)
+    sw = w.sum()
+    if len(flags) == 0 or sw <= 0:
+        return Estimate(float("nan"), float("nan"), float("nan"), 0.0)
+    p = float((w * flags).sum() / sw)
+    n_eff = float(sw**2 / (w**2).sum())
+    denom = 1 + Z**2 / n_eff
+    centre = (p + Z**2 / (2 * n_eff)) / denom
+    half = Z * np.sqrt(p * (1 - p) / n_eff + Z**2 / (4 * n_eff**2)) / denom
+    return Estimate(p * scale, max(centre - half, 0.0) * scale, min(centre + half, 1.0) * scale, n_eff)
+
+
+def ceap_number(detail: pd.Series) -> pd.Series:
+    """``"C4"`` / ``"C4a"`` -> 4 (NaN when unparseable)."""
+    return pd.to_numeric(detail.astype(str).str.extract(r"C(\d)", expand=False), errors="coerce")
+
+
+def follow_up_end(events: pd.DataFrame, ids: np.ndarray, years: float) -> pd.Series:
+    """Time (years since baseline) at which each person leaves observation: death, exit or ``years``."""
+    fu = events[(events["t"] >= 0) & events["event"].isin(["death", "exit"])]
+    end = fu.groupby("person_id")["t"].min().reindex(ids)
+    return end.fillna(float(years)).clip(upper=float(years))
+
+
+def status_at(events: pd.DataFrame, person_ids: Sequence[int] | np.ndarray, t0: float = 0.0) -> pd.DataFrame:
+    """The state of each person at time ``t0`` from the events at or before ``t0``.
+
+    Returns a frame indexed by ``person_id`` with columns ``ceap`` (0-6, last class),
+    ``max_below_c3`` (highest class < 3 ever reached: 0, 1 or 2), ``varicose`` (a C2 sign was
+    recorded: a ``ceap C2`` event or a ``finding varicose*``), ``edema`` (edema present: an edema
+    finding not followed by its resolution), ``superficial`` and ``deep`` reflux (``valve_failure``
+    superficial / deep or post_thrombotic; congenital absence counts for both),
+    ``post_thrombotic``, ``dvt`` (a DVT occurred), ``dead``.
+    """
+    ids = np.asarray(person_ids)
+    ev = events[events["t"] <= t0]
+    out = pd.DataFrame(index=pd.Index(ids, name="person_id"))
+    ce = ev[ev["event"] == "ceap"]
+    num = ceap_number(ce["detail"])
+    ce = ce.assign(num=num.to_numpy())
+    last = ce.groupby("person_id", sort=False)["num"].last()
+    out["ceap"] = last.reindex(ids).fillna(0).astype(int).to_numpy()
+    below = ce[ce["num"] < 3].groupby("person_id")["num"].max()
+    out["max_below_c3"] = below.reindex(ids).fillna(0).astype(int).to_numpy()
+    fd = ev[ev["event"] == "finding"]
+    det = fd["detail"].astype(str).str.lower()
+    var_ids = set(ce.loc[ce["num"] == 2, "person_id"]) | set(fd.loc[det.str.startswith("varic"), "person_id"])
+    out["varicose"] = out.index.isin(list(var_ids))
+    # edema present: the last edema-related finding is an onset (not "edema_resolved"/"no_edema")
+    ed = fd[det.str.contains("edema") & ~det.str.contains("lymph")]
+    if len(ed):
+        d = ed["detail"].astype(str).str.lower()
+        onset = ~(d.str.contains("resolv") | d.str.startswith("no_") | d.str.contains("gone"))
+        last_on = onset.groupby(ed["person_id"].to_numpy()).last()
+        out["edema"] = last_on.astype(float).reindex(ids).fillna(0.0).to_numpy() > 0.5
+    else:
+        out["edema"] = False
+    vf = ev[ev["event"] == "valve_failure"]
+    vdet = vf["detail"].astype(str)
+    # superficial reflux is present unless superficial surgery came after the last failure
+    sup_ev = ev[
+        ((ev["event"] == "valve_failure") & ev["detail"].astype(str).isin(["superficial", "congenital"]))
+        | ((ev["event"] == "surgery") & ev["detail"].astype(str).str.startswith("done"))
+    ]
+    sup_last = (sup_ev["event"] == "valve_failure").groupby(sup_ev["person_id"].to_numpy()).last()
+    out["superficial"] = sup_last.astype(float).reindex(ids).fillna(0.0).to_numpy() > 0.5
+    deep = set(vf.loc[vdet.isin(["deep", "post_thrombotic", "congenital"]), "person_id"])
+    out["deep"] = out.index.isin(list(deep))
+    out["post_thrombotic"] = out.index.isin(list(set(vf.loc[vdet == "post_thrombotic", "person_id"])))
+    out["dvt"] = out.index.isin(list(set(ev.loc[ev["event"] == "dvt", "person_id"])))
+    out["dead"] = out.index.isin(list(set(ev.loc[ev["event"] == "death", "person_id"])))
+    return out
+
+
+def bonn_class(status: pd.DataFrame, edema_rule: str = "present") -> pd.Series:
+    """Worst-leg class by the Bonn Vein Study definitions.
+
+    Bonn counted C3 only when pitting edema was present at the examination. With
+    ``edema_rule="present"`` a person whose model class is C3 but whose edema is not present at
+    the examination is classed by the highest lower class reached (C2 with varicose veins,
+    else C1 or C0). ``edema_rule="model"`` keeps the model's class.
+    """
+    cls = status["ceap"].copy()
+    if edema_rule == "present":
+        lower = np.maximum(status["max_below_c3"], np.where(status["varicose"], 2, 0))
+        demote = (cls == 3) & ~status["edema"]
+        cls[demote] = lower[demote]
+    return cls
+
+
+def new_onset_among_survivors(
+    events: pd.DataFrame,
+    cohort: pd.DataFrame,
+    *,
+    years: float,
+    eligible: np.ndarray,
+    onset: str = "varicose",
+) -> Estimate:
+    """Share of eligible persons, alive and observed at ``years``, with a new onset in ``(0, years]``.
+
+    This is the design of a cohort re-examined after ``years`` (Edinburgh): persons who die or
+    leave before the re-examination are not seen. ``onset="varicose"`` counts a C2 sign
+    (``ceap C2`` or a ``finding varicose*``); a jump from below C2 to C3+ without one does not count.
+    """
+    ids = cohort["person_id"].to_numpy()[np.asarray(eligible, dtype=bool)]
+    end = follow_up_end(events, ids, years)
+    seen = end.to_numpy() >= years
+    ev = events[(events["t"] > 0) & (events["t"] <= years) & events["person_id"].isin(ids)]
+    if onset == "varicose":
+        ce = ev[ev["event"] == "ceap"]
+        fd = ev[ev["event"] == "finding"]
+        hit = set(ce.loc[ceap_number(ce["detail"]) == 2, "person_id"]) | set(
+            fd.loc[fd["detail"].astype(str).str.lower().str.startswith("varic"), "person_id"]
+        )
+    else:
+        hit = set(ev.loc[ev["event"] == onset, "person_id"])
+    ids_seen = ids[seen]
+    flags = np.isin(ids_seen, list(hit))
+    return proportion(flags, _weights(cohort, ids_seen))
+
+
+def first_event_rates_by_age(
+    events: pd.DataFrame,
+    cohort: pd.DataFrame,
+    *,
+    years: float,
+    bands: Sequence[tuple[float, float]],
+    event_kinds: Sequence[str] = ("dvt", "pe"),
+    exclude_prior: bool = True,
+    per: float = 100_000.0,
+) -> list[Estimate]:
+    """First-event incidence per ``per`` person-years by attained age band during follow-up.
+
+    Person-time runs from baseline (t=0) to the first event of ``event_kinds``, death, exit or
+    ``years``. With ``exclude_prior`` persons with an event before baseline (or ``prior_dvt``
+    in the cohort) are excluded, as in a study of *first* events. Intervals are exact Poisson
+    (Garwood) on the weighted count scaled to the effective number of events.
+    """
+    co = cohort
+    ids = co["person_id"].to_numpy()
+    keep = np.ones(len(ids), dtype=bool)
+    kinds = list(event_kinds)
+    if exclude_prior:
+        prior = set(events.loc[(events["t"] < 0) & events["event"].isin(kinds), "person_id"])
+        keep &= ~np.isin(ids, list(prior))
+        if "prior_dvt" in co.columns:
+            keep &= ~co["prior_dvt"].fillna(False).astype(bool).to_numpy()
+    ids = ids[keep]
+    age0 = co["age"].to_numpy(dtype=float)[keep]
+    w = _weights(co, ids)
+    end = follow_up_end(events, ids, years).to_numpy()
+    fe = events[(events["t"] >= 0) & events["event"].isin(kinds)].groupby("person_id")["t"].min()
+    t_ev = fe.reindex(ids).to_numpy()
+    has = np.isfinite(t_ev) & (t_ev <= end)
+    stop = np.where(has, t_ev, end)
+    a_stop = age0 + stop
+    out = []
+    for lo, hi in bands:
+        pt = np.clip(np.minimum(a_stop, hi) - np.maximum(age0, lo), 0, None)
+        in_band = has & (a_stop >= lo) & (a_stop < hi)
+        wpt = float((w * pt).sum())
+        d_w = float(w[in_band].sum())
+        d = int(in_band.sum())
+        if wpt <= 0:
+            out.append(Estimate(float("nan"), float("nan"), float("nan"), 0.0))
+            continue
+        rate = d_w / wpt * per
+        lo_c = stats.chi2.ppf(0.025, 2 * d) / 2 if d > 0 else 0.0
+        hi_c = stats.chi2.ppf(0.975, 2 * d + 2) / 2
+        # exact Poisson limits of the unweighted count, carried to the weighted rate
+        f = rate / d if d > 0 else per / float(pt.sum())
+        low, high = lo_c * f, hi_c * f
+        out.append(Estimate(rate, low, high, d, {"events": d, "person_years": float(pt.sum())}))
+    return out
+
+
+def cumulative_incidence_after_index(
+    index_t: np.ndarray,
+    event_t: np.ndarray,
+    end_t: np.ndarray,
+    horizons: Sequence[float],
+    scale: float = 100.0,
+) -> list[Estimate]:
+    """Kaplan-Meier cumulative incidence ``1 - S(h)`` of an event after an index time, with Greenwood intervals.
+
+    ``event_t`` is NaN when the event does not occur; ``end_t`` is the end of observation.
+    Intervals are on the complementary log-log scale.
+    """
+    index_t = np.asarray(index_t, dtype=float)
+    dur_e = np.asarray(event_t, dtype=float) - index_t
+    dur_c = np.asarray(end_t, dtype=float) - index_t
+    happened = np.isfinite(dur_e) & (dur_e <= dur_c)
+    dur = np.where(happened, dur_e, dur_c)
+    dur = np.clip(dur, 0, None)
+    order = np.argsort(dur, kind="stable")
+    dur, happened = dur[order], happened[order]
+    times = np.unique(dur[happened])
+    n = len(dur)
+    out = []
+    if n == 0:
+        return [Estimate(float("nan"), float("nan"), float("nan"), 0.0) for _ in horizons]
+    at_risk = n - np.searchsorted(dur, times, side="left")
+    d = np.array([np.sum((dur == t) & happened) for t in times]) if len(times) < 5000 else (
+        pd.Series(dur[happened]).value_counts().reindex(times).to_numpy()
+    )
+    s = np.cumprod(1 - d / at_risk)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        gw = np.cumsum(d / (at_risk * (at_risk - d)))
+    for h in horizons:
+        k = np.searchsorted(times, h, side="right") - 1
+        if k < 0:
+            out.append(Estimate(0.0, 0.0, 0.0, n))
+            continue
+        sv, v = s[k], gw[k]
+        if sv <= 0 or sv >= 1 or not np.isfinite(v):
+            out.append(Estimate((1 - sv) * scale, (1 - sv) * scale, (1 - sv) * scale, n))
+            continue
+        # log(-log S) interval
+        se = np.sqrt(v) / abs(np.log(sv))
+        lo_s = sv ** np.exp(Z * se)
+        hi_s = sv ** np.exp(-Z * se)
+        out.append(Estimate((1 - sv) * scale, (1 - hi_s) * scale, (1 - lo_s) * scale, n, {"at_risk_start": n}))
+    return out
+
+
+def episode_rates(
+    events: pd.DataFrame,
+    *,
+    years: float,
+    from_class: int,
+    to_class: int,
+) -> pd.DataFrame:
+    """Person-time in a CEAP class and transitions out of it, split by compression and surgery.
+
+    Follows every person through the ``ceap``, ``compression`` (``start``/``stop``) and
+    ``surgery`` (``done``) events; returns one row per (compression, surgery) combination with
+    ``person_years`` spent in ``from_class`` and ``events`` = moves to ``to_class``.
+    """
+    kinds = ["ceap", "compression", "surgery", "death", "exit"]
+    ev = events[events["event"].isin(kinds)][["person_id", "t", "event", "detail"]].copy()
+    ev = ev.reset_index(drop=True)
+    ev["_o"] = np.arange(len(ev))
+    ev = ev.sort_values(["person_id", "t", "_o"], kind="stable")
+    det = ev["detail"].astype(str).str.lower()
+    cls = ceap_number(ev["detail"]).where(ev["event"] == "ceap")
+    comp = pd.Series(np.nan, index=ev.index)
+    comp[(ev["event"] == "compression") & det.str.startswith("start")] = 1.0
+    comp[(ev["event"] == "compression") & det.str.startswith("stop")] = 0.0
+    surg = pd.Series(np.nan, index=ev.index)
+    surg[(ev["event"] == "surgery") & det.str.startswith("done")] = 1.0
+    g = ev["person_id"]
+    ev["cls"] = cls.groupby(g).ffill().fillna(0)
+    ev["comp"] = comp.groupby(g).ffill().fillna(0)
+    ev["surg"] = surg.groupby(g).ffill().fillna(0)
+    ev["dead"] = ev["event"].isin(["death", "exit"]) & (ev["t"] >= 0)
+    nxt_t = ev.groupby(g)["t"].shift(-1)
+    nxt_cls = cls.groupby(g).shift(-1)
+    last_t = np.minimum(float(years), ev.groupby(g)["t"].transform("max").where(ev.groupby(g)["dead"].transform("any"), float(years)))
+    ev["end"] = nxt_t.fillna(last_t)
+    ev["end"] = np.minimum(ev["end"], last_t)
+    ev["moved"] = nxt_cls == to_class
+    seg = ev[(ev["cls"] == from_class) & ~ev["dead"]].copy()
+    seg["pt"] = np.clip(seg["end"] - seg["t"], 0, None)
+    seg["moved"] = seg["moved"] & (nxt_t.reindex(seg.index) <= last_t.reindex(seg.index))
+    res = seg.groupby(["comp", "surg"]).agg(person_years=("pt", "sum"), events=("moved", "sum")).reset_index()
+    return res

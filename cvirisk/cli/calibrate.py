@@ -1,0 +1,84 @@
+"""``cvirisk calibrate``: fit the free natural-history parameters to the targets, or report on them.
+
+Examples::
+
+    cvirisk calibrate --report-only --n 50000 --seed 1 --out reports/calibration
+    cvirisk calibrate --search-n 20000 --n 50000 --seed 1 --out calibration-run
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+
+from cvirisk.cli._common import (
+    add_params_options,
+    add_seed_option,
+    existing_file,
+    load_params_from_args,
+    positive_int,
+)
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    p = subparsers.add_parser(
+        "calibrate",
+        help="fit the free natural-history parameters to published targets; write the report",
+        description=(
+            "Simulate each study's design (Bonn, Edinburgh, Naess, Prandoni, ulcer inputs), hold the "
+            "results against the targets and write report.md, report.csv and a figure. Without "
+            "--report-only, first search the parameters marked 'calibrate:' and write calibrated.yaml."
+        ),
+    )
+    p.add_argument("--targets", type=existing_file, default=None, metavar="CSV",
+                   help="targets file (default: the packaged copy of shared/calibration/targets.csv)")  # fmt: skip
+    add_params_options(p)
+    add_seed_option(p)
+    p.add_argument("--n", type=positive_int, default=50_000, help="persons per simulated study for the report (default 50000)")
+    p.add_argument("--search-n", type=positive_int, default=20_000, help="persons per study during the search (default 20000)")
+    p.add_argument("--engine", choices=("fast", "reference"), default="fast", help="simulation engine (default fast)")
+    p.add_argument("--max-iter", type=positive_int, default=6, help="Gauss-Newton iterations per block (default 6)")
+    p.add_argument("--report-only", action="store_true", help="evaluate the parameters as given; no search")
+    p.add_argument("--out", required=True, metavar="DIR", help="folder for the report (and calibrated.yaml)")
+    p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    p.set_defaults(run=run)
+    return p
+
+
+def _command(args: argparse.Namespace) -> str:
+    parts = ["cvirisk", "calibrate"]
+    if args.report_only:
+        parts.append("--report-only")
+    else:
+        parts += ["--search-n", str(args.search_n), "--max-iter", str(args.max_iter)]
+    parts += ["--n", str(args.n), "--seed", str(args.seed)]
+    if args.engine != "fast":
+        parts += ["--engine", args.engine]
+    if args.targets is not None:
+        parts += ["--targets", str(args.targets)]
+    if args.params:
+        parts += ["--params", str(args.params)]
+    for item in args.overrides:
+        parts += ["--set", item]
+    parts += ["--out", str(args.out)]
+    return shlex.join(parts)
+
+
+def run(args: argparse.Namespace) -> int:
+    from cvirisk.calibration import calibrate_and_report, evaluate_report, load_targets
+
+    targets = load_targets(args.targets)
+    params = load_params_from_args(args)
+    log = None if args.quiet else (lambda msg: print(f"cvirisk calibrate: {msg}", file=sys.stderr, flush=True))
+    command = _command(args)
+    if args.report_only:
+        rep = evaluate_report(params, targets, args.out, seed=args.seed, n=args.n, engine=args.engine,
+                              command=command, log=log)  # fmt: skip
+    else:
+        _, _, rep = calibrate_and_report(params, targets, args.out, seed=args.seed, n=args.n, search_n=args.search_n,
+                                         engine=args.engine, max_iter=args.max_iter, command=command, log=log)  # fmt: skip
+    fitted = rep[rep["role"] == "fitted"]
+    ok = int(fitted["within"].str.startswith("yes").sum())
+    print(f"{args.out}: report.md, report.csv, figure.json, figure.html; fitted targets within: {ok} of {len(fitted)}")
+    return 0
