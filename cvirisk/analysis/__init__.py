@@ -4,6 +4,7 @@ Prevalence by age band and sex at any time, incidence per 1000 person-years, cum
 incidence with death competing, state occupancy over time or age, and a person's timeline.
 """
 
+from cvirisk.analysis.care import surgery_waits, time_in_class
 from cvirisk.analysis.cumulative import cumulative_incidence, time_to_first
 from cvirisk.analysis.incidence import incidence, observation_intervals, person_years, select_events
 from cvirisk.analysis.occupancy import STATES, state_occupancy, timeline
@@ -13,5 +14,5 @@ from cvirisk.analysis.states import CEAP_CLASSES, baseline_age, ceap_at, observe
 __all__ = [
     "AGE_BANDS", "CEAP_CLASSES", "STATES", "age_band", "baseline_age", "ceap_at",
     "cumulative_incidence", "incidence", "observation_intervals", "observed_at", "person_years",
-    "prevalence", "reflux_at", "select_events", "state_occupancy", "time_to_first", "timeline",
+    "prevalence", "reflux_at", "select_events", "state_occupancy", "surgery_waits", "time_in_class", "time_to_first", "timeline",
 ]  # fmt: skip

@@ -136,11 +136,10 @@ class Kernel:
         st = self.state
         hz = self.hazards
         t = st.t[idx]
-        logh = hz.c + hz.s * (st.age0[idx] + t)[:, None] + st.X[idx] @ hz.B
-        beta = hz.s + st.X1[idx] @ hz.B
+        logh = hz.c + hz.s * (st.age0[idx] + t)[:, None] + np.einsum("mf,ft->mt", st.X[idx], hz.B)
+        beta = hz.s + np.einsum("mf,ft->mt", st.X1[idx], hz.B)
         en = effects.enabled(self, idx)
-        with np.errstate(under="ignore"):
-            h0 = np.exp(logh)
+        h0 = np.exp(logh)
         tau = gompertz_time(h0, beta, st.E[idx])
         tau[~en] = np.inf
         st.h0[idx] = h0

@@ -5,6 +5,10 @@ Examples
 >>> c = uniform_cohort(3, age=[30.0, 50.0, 70.0], sex="female")
 >>> list(c["age"])
 [30.0, 50.0, 70.0]
+>>> from cvirisk.params import load_params
+>>> p = isolate(load_params(), ["dvt"])
+>>> p.natural_history.transitions.edema.rate_per_year.value
+0.0
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["uniform_cohort"]
+__all__ = ["uniform_cohort", "isolate"]
 
 _DEFAULTS: dict[str, Any] = {
     "sex": "male",
@@ -61,3 +65,21 @@ def uniform_cohort(n: int, first_id: int = 0, **columns: Any) -> pd.DataFrame:
     df["sex"] = pd.Categorical(df["sex"], categories=["female", "male"])
     df["smoking"] = pd.Categorical(df["smoking"], categories=["never", "current", "former"])
     return df.astype(_DTYPES)
+
+
+def isolate(params, keep, **overrides: Any):
+    """Parameters in which only the transitions in ``keep`` can happen (all other rates 0).
+
+    Extra dotted ``overrides`` (``{"care.compression_adherence": 1.0}``) may be passed as
+    keyword arguments with ``__`` for dots.
+    """
+    from cvirisk.params import with_overrides
+
+    trans = params.natural_history.transitions
+    changes: dict[str, Any] = {
+        f"natural_history.transitions.{tid}.rate_per_year": 0.0
+        for tid in type(trans).model_fields
+        if tid not in set(keep)
+    }
+    changes.update({k.replace("__", "."): v for k, v in overrides.items()})
+    return with_overrides(params, changes, origin="isolate")
