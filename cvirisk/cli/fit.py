@@ -7,6 +7,9 @@ Usage::
 
 writes ``summary.csv`` (lifelines' summary columns, one row per covariate; for ``km`` and
 ``aj`` the estimated curve), one HTML figure per plot, ``report.md`` and ``report.json``.
+With ``--overlay TRANSITION`` (cox, pwexp) it also writes ``params_overlay.yaml``, the fitted
+hazard ratios (and, with ``--time-scale age``, the Gompertz baseline) as a parameter overlay
+for ``cvirisk simulate --params``, so the user's cohort drives the simulator.
 The file is validated before any fit (see :mod:`cvirisk.io.cohort_file`); bad input ends
 with exit status 2 and one line naming the column, the rows and the reason.
 """
@@ -23,9 +26,8 @@ import pandas as pd
 
 from cvirisk.exceptions import InputError
 from cvirisk.io.atomic import atomic_path, write_json_atomic, write_table_atomic
-from cvirisk.io.cohort_file import CohortColumns
-
-MODELS = ("km", "cox", "weibull", "aj", "pwexp")
+from cvirisk.io.cohort_file import CohortColumns, read_table, validate_cohort
+from cvirisk.survival.cohort_fit import MODELS
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -53,6 +55,13 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--intervals", type=int, default=8, metavar="J", help="pwexp: number of time intervals (default 8)")
     p.add_argument("--breakpoints", metavar="T1,T2,...", help="pwexp: interval cut points (overrides --intervals)")
     p.add_argument("--alpha", type=float, default=0.05, help="1 - confidence level (default 0.05)")
+    p.add_argument("--overlay", metavar="TRANSITION",
+                   help="cox/pwexp: also write params_overlay.yaml for this simulator transition (e.g. dvt), "
+                   "usable as cvirisk simulate --params FILE")
+    p.add_argument("--rename", action="append", default=[], metavar="COV=FEATURE",
+                   help="with --overlay: map a covariate to a simulator feature, e.g. --rename bmi5=bmi_per_5")
+    p.add_argument("--time-scale", choices=("time", "age"), default="time",
+                   help="with --overlay: 'age' when durations are ages (adds the Gompertz baseline)")
     p.add_argument("--seed", type=int, default=1, help="recorded in the report; fitting uses no random numbers")
     p.set_defaults(run=run)
     return p
@@ -62,13 +71,13 @@ def _split(text: str | None) -> list[str]:
     return [s.strip() for s in text.split(",") if s.strip()] if text else []
 
 
-def _mapping(items: list[str]) -> dict[str, str]:
+def _mapping(items: list[str], option: str = "--map") -> dict[str, str]:
     out: dict[str, str] = {}
     for item in items:
         for pair in _split(item):
             old, sep, new = pair.partition("=")
             if not sep or not old.strip() or not new.strip():
-                raise InputError(f"--map {pair!r}: expected OLD=NEW")
+                raise InputError(f"{option} {pair!r}: expected OLD=NEW")
             out[old.strip()] = new.strip()
     return out
 
@@ -85,47 +94,32 @@ def _columns(args: argparse.Namespace, all_columns: list[str] | None) -> CohortC
     )
 
 
-def _fit(args: argparse.Namespace, df: pd.DataFrame, cols: CohortColumns) -> tuple[Any, pd.DataFrame, dict]:
-    """Fit the chosen model; return it, the summary table and the figures."""
-    from cvirisk.survival import AalenJohansen, CoxPH, KaplanMeier, PiecewiseExponential, WeibullAFT
-    from cvirisk.survival.plots import step_curve_figure
+def _fit(args: argparse.Namespace, df: pd.DataFrame, cols: CohortColumns):
+    from cvirisk.survival.cohort_fit import fit_model
 
-    covs = list(cols.covariates)
-    if args.model in ("km", "aj") and covs:
-        raise InputError(f"--model {args.model} takes no covariates; use --strata COL for one curve per group")
-    if args.model in ("km", "aj"):
-        groups = [(None, df)] if cols.strata is None else list(df.groupby(cols.strata, sort=True))
-        curves, tables = {}, []
-        for key, part in groups:
-            label = "all" if key is None else f"{cols.strata}={key}"
-            if args.model == "km":
-                m = KaplanMeier(alpha=args.alpha, label=label).fit(part, cols.duration, cols.event, cols.entry)
-            else:
-                m = AalenJohansen(alpha=args.alpha).fit(part, cols.duration, cols.event, args.event_of_interest, cols.entry)
-            curves[label] = m.summary
-            tables.append(m.summary.reset_index().assign(group=label))
-        column = "survival" if args.model == "km" else "cumulative_incidence"
-        fig = step_curve_figure(curves, column, ytitle=column.replace("_", " "), xtitle=cols.duration)
-        name = "survival" if args.model == "km" else "cumulative_incidence"
-        return m, pd.concat(tables, ignore_index=True), {name: fig}
-    if not covs:
-        raise InputError(f"--model {args.model} needs at least one covariate (--covariates)")
-    if args.model == "cox":
-        m = CoxPH(alpha=args.alpha).fit(df, cols.duration, cols.event, cols.entry, strata=cols.strata, covariates=covs)
-        return m, m.summary.reset_index(), {"hazard_ratios": m.plot_hazard_ratios()}
-    if cols.strata is not None:
-        raise InputError(f"--strata is supported by km, aj and cox, not by {args.model}")
-    if args.model == "weibull":
-        m = WeibullAFT(alpha=args.alpha).fit(df, cols.duration, cols.event, cols.entry, covariates=covs)
-        return m, m.summary.reset_index(), {"coefficients": m.plot_coefficients()}
     try:
         bps = [float(b) for b in _split(args.breakpoints)] or None
     except ValueError:
         raise InputError(f"--breakpoints {args.breakpoints!r}: expected numbers separated by commas") from None
-    m = PiecewiseExponential(breakpoints=bps, n_intervals=args.intervals, alpha=args.alpha)
-    m.fit(df, cols.duration, cols.event, cols.entry, covariates=covs)
-    figs = {"hazard_ratios": m.plot_hazard_ratios(), "baseline_hazard": m.plot_baseline_hazard()}
-    return m, m.summary.reset_index(), figs
+    return fit_model(df, cols, args.model, alpha=args.alpha, event_of_interest=args.event_of_interest,
+                     n_intervals=args.intervals, breakpoints=bps)
+
+
+def _write_overlay(args: argparse.Namespace, model: Any, out: Path) -> list[str]:
+    """``--overlay TRANSITION``: fitted hazard ratios (and baseline) as a parameter overlay."""
+    import yaml
+
+    from cvirisk.survival.overlay import overlay_tree, param_overlay
+
+    if args.model not in ("cox", "pwexp"):
+        raise InputError(f"--overlay needs hazard ratios: use --model cox or pwexp, not {args.model}")
+    overlay = param_overlay(model, args.overlay, rename=_mapping(args.rename, "--rename"),
+                            baseline=args.time_scale == "age", time_scale=args.time_scale)
+    tree = overlay_tree(overlay, f"fitted by cvirisk fit --model {args.model} to {Path(args.file).name}")
+    with atomic_path(out / "params_overlay.yaml") as tmp:
+        tmp.write_text(yaml.safe_dump(tree, sort_keys=False))
+    write_json_atomic(overlay, out / "overlay.json")
+    return ["params_overlay.yaml", "overlay.json"]
 
 
 def _report_text(args, report: dict[str, Any]) -> str:
@@ -158,23 +152,19 @@ def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     path = Path(args.file)
     mapping = _mapping(args.map)
-    if args.model not in MODELS:
-        raise InputError(f"--model {args.model!r}: choose one of {', '.join(MODELS)}")
     if not 0 < args.alpha < 1:
         raise InputError(f"--alpha {args.alpha}: must be between 0 and 1")
-    from cvirisk.io.cohort_file import read_table
-
     raw = read_table(path)
     names = [mapping.get(str(c), str(c)) for c in raw.columns]
     cols = _columns(args, names)
-    from cvirisk.io.cohort_file import validate_cohort
-
     df, report = validate_cohort(raw, cols, source=path.name, mapping=mapping, drop_missing=args.drop_missing)
-    model, summary, figures = _fit(args, df, cols)
+    fitted = _fit(args, df, cols)
+    model = fitted.model
     out = Path(args.out)
-    write_table_atomic(summary, out / "summary.csv")
-    outputs = ["summary.csv"]
-    for name, fig in figures.items():
+    overlay_files = _write_overlay(args, model, out) if args.overlay else []
+    write_table_atomic(fitted.summary, out / "summary.csv")
+    outputs = ["summary.csv", *overlay_files]
+    for name, fig in fitted.figures.items():
         with atomic_path(out / f"{name}.html") as tmp:
             fig.write_html(tmp, include_plotlyjs="cdn", full_html=True)
         outputs.append(f"{name}.html")

@@ -9,7 +9,8 @@ Public names (see each module for details):
 * large cohorts: :class:`PiecewiseExponential`;
 * risk: :class:`RiskModel`, :func:`evaluate`;
 * parameter recovery: :func:`recovery.recover`, :func:`recovery.simulate_piecewise`;
-* fit to simulate: :func:`param_overlay`.
+* fit to simulate: :func:`param_overlay`, :func:`overlay_tree`;
+* a user's cohort table: :func:`fit_model` (what ``cvirisk fit`` and the dashboard call).
 
 Submodules are imported lazily, so ``import cvirisk.survival`` does no work.
 """
@@ -38,6 +39,10 @@ _EXPORTS = {
     "recover": "recovery",
     "simulate_piecewise": "recovery",
     "param_overlay": "overlay",
+    "overlay_tree": "overlay",
+    "fit_model": "cohort_fit",
+    "CohortFit": "cohort_fit",
+    "MODELS": "cohort_fit",
 }
 
 __all__ = sorted(_EXPORTS)

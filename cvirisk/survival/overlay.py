@@ -23,7 +23,7 @@ moved from lifelines' covariate means to zero covariates.
 Examples
 --------
 >>> import pandas as pd
->>> param_overlay(pd.Series({"female": 0.182322}), "dvt", baseline=False)
+>>> param_overlay(pd.Series({"female": 0.182322}), "dvt", baseline=False, params=None)
 {'natural_history.transitions.dvt.hazard_ratios.female.value': 1.2}
 """
 
@@ -37,7 +37,7 @@ import pandas as pd
 
 from cvirisk.exceptions import InputError
 
-__all__ = ["gompertz_from_cumulative_hazard", "gompertz_from_intervals", "param_overlay"]
+__all__ = ["gompertz_from_cumulative_hazard", "gompertz_from_intervals", "overlay_tree", "param_overlay"]
 
 REFERENCE_AGE = 50.0  # cvirisk.yaml: simulation.reference_age ("hazards are quoted at age 50")
 
@@ -125,7 +125,7 @@ def param_overlay(
     transition: str,
     *,
     rename: Mapping[str, str] | None = None,
-    params: Any = None,
+    params: Any = "defaults",
     baseline: bool = True,
     time_scale: str = "age",
     reference_age: float = REFERENCE_AGE,
@@ -143,8 +143,9 @@ def param_overlay(
     rename
         Covariate name -> feature name.
     params
-        Loaded parameters (``cvirisk.load_params()``) or their dict; when given, the
-        transition must exist and new features are written as new leaves.
+        Loaded parameters, their dict, ``"defaults"`` (the shipped parameters, the default)
+        or None (no check). When given, the transition must exist, new features are written
+        as new leaves, and loaded parameters must accept the overlay (validated here).
     baseline
         Also estimate ``rate_per_year`` and ``age_log_slope_per_year`` (needs ``time_scale="age"``).
     digits
@@ -157,6 +158,8 @@ def param_overlay(
         raise InputError(f"covariate(s) {', '.join(map(repr, unknown))} are not hazard-ratio features of the "
                          f"simulator; rename them to one of: {', '.join(features)}")
     existing: set[str] | None = None
+    if isinstance(params, str) and params == "defaults":
+        params = _shipped_params()
     if params is not None:
         tree = params if isinstance(params, Mapping) else _params_dict(params)
         transitions = tree.get("natural_history", {}).get("transitions", {})
@@ -178,7 +181,40 @@ def param_overlay(
         rate, slope = _baseline(fit, reference_age)
         out[f"{prefix}.rate_per_year.value"] = float(f"{rate:.{digits}g}")
         out[f"{prefix}.age_log_slope_per_year.value"] = float(f"{slope:.{digits}g}")
+    if params is not None and not isinstance(params, Mapping):
+        from cvirisk.params import with_overrides
+
+        with_overrides(params, out, origin="fitted overlay")  # raises ParameterError (an InputError) if invalid
     return out
+
+
+def overlay_tree(overlay: Mapping[str, float], source: str) -> dict:
+    """The dotted overlay as a nested YAML parameter overlay, each leaf ``{value, source}``.
+
+    Write it with ``yaml.safe_dump`` and pass the file to ``cvirisk simulate --params FILE``.
+
+    Examples
+    --------
+    >>> overlay_tree({"natural_history.transitions.dvt.hazard_ratios.female.value": 1.2}, "fit")
+    {'natural_history': {'transitions': {'dvt': {'hazard_ratios': {'female': {'value': 1.2, 'source': 'fit'}}}}}}
+    """
+    tree: dict = {}
+    for key, value in overlay.items():
+        parts = key.removesuffix(".value").split(".")
+        node = tree
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = {"value": float(value), "source": source}
+    return tree
+
+
+def _shipped_params():
+    """The shipped defaults, or None while the parameter loader cannot be imported."""
+    try:
+        from cvirisk.params import load_params
+    except ImportError:  # pragma: no cover - the loader is part of the package
+        return None
+    return load_params()
 
 
 def _params_dict(params: Any) -> dict:

@@ -145,3 +145,47 @@ def test_model_specific_errors(run, tmp_path):
     assert status == 2 and "--model km takes no covariates" in err
     status, _, err = run(path, "--duration", "time", "--event", "event", "--model", "magic", "--out", tmp_path)
     assert status == 2 and "invalid choice" in err
+
+
+def _age_cohort(n=6000, seed=31):
+    from cvirisk.random import generator
+
+    rng = generator(seed, "test.cli.overlay")
+    age0 = rng.uniform(30, 70, n)
+    female = (rng.random(n) < 0.5).astype(float)
+    bmi5 = rng.standard_normal(n)
+    target = rng.exponential(size=n) * np.exp(-(np.log(1.3) * female + np.log(1.25) * bmi5))
+    rate, slope = 0.004, 0.07  # illustrative Gompertz baseline at 50 and log slope
+    age_event = 50 + np.log(target * slope / rate + np.exp(slope * (age0 - 50))) / slope
+    end = age0 + 15
+    return pd.DataFrame({"age_in": age0, "age_out": np.minimum(age_event, end),
+                         "dvt": (age_event <= end).astype(int), "female": female, "bmi5": bmi5})
+
+
+def test_overlay_drives_the_simulator_parameters(run, tmp_path):
+    params = pytest.importorskip("cvirisk.params")
+    _age_cohort().to_csv(tmp_path / "c.csv", index=False)
+    status, _, err = run(tmp_path / "c.csv", "--duration", "age_out", "--event", "dvt", "--entry", "age_in",
+                         "--model", "pwexp", "--breakpoints", ",".join(str(a) for a in range(35, 85, 5)),
+                         "--overlay", "dvt", "--rename", "bmi5=bmi_per_5", "--time-scale", "age", "--out", tmp_path / "o")
+    assert status == 0, err
+    loaded = params.load_params(tmp_path / "o" / "params_overlay.yaml")
+    overlay = json.loads((tmp_path / "o" / "overlay.json").read_text())
+    for key, value in overlay.items():
+        assert params.get_value(loaded, key.removesuffix(".value")) == pytest.approx(value)
+    summary = pd.read_csv(tmp_path / "o" / "summary.csv").set_index("covariate")
+    hr = params.get_value(loaded, "natural_history.transitions.dvt.hazard_ratios.bmi_per_5")
+    assert hr == pytest.approx(np.exp(summary.loc["bmi5", "coef"]), rel=1e-5)
+    assert abs(np.log(hr) - np.log(1.25)) < 3 * summary.loc["bmi5", "se(coef)"]  # true value within 3 SE
+    assert params.get_value(loaded, "natural_history.transitions.dvt.rate_per_year") == pytest.approx(0.004, rel=0.3)
+
+
+def test_overlay_errors(run, tmp_path):
+    _age_cohort(800).to_csv(tmp_path / "c.csv", index=False)
+    base = (tmp_path / "c.csv", "--duration", "age_out", "--event", "dvt", "--entry", "age_in", "--out", tmp_path / "o")
+    status, _, err = run(*base, "--model", "cox", "--overlay", "dvt")
+    assert status == 2 and "'bmi5' are not hazard-ratio features" in err
+    status, _, err = run(*base, "--model", "weibull", "--overlay", "dvt")
+    assert status == 2 and "--overlay needs hazard ratios" in err
+    status, _, err = run(*base, "--model", "cox", "--overlay", "warp_drive", "--rename", "bmi5=bmi_per_5")
+    assert status == 2 and "unknown transition 'warp_drive'" in err
