@@ -74,29 +74,28 @@ def endpoint_times(events: pd.DataFrame, endpoint: str) -> pd.DataFrame:
     pre-baseline occurrences (``t < 0``).
     """
     _check_log(events)
-    kind = events["event"].astype(str)
+    kind = events["event"]  # plain comparisons work for str, object and categorical columns
     if endpoint in ("C2", "C3+", "ulcer"):
-        cls = _ceap_class(events["detail"])
+        ceap = events.loc[(kind == "ceap").to_numpy(), ["person_id", "t", "age", "detail"]]
         threshold = {"C2": 2, "C3+": 3, "ulcer": 6}[endpoint]
-        mask = (kind == "ceap") & (cls >= threshold)
+        hits = ceap.loc[(_ceap_class(ceap["detail"]) >= threshold).to_numpy(), ["person_id", "t", "age"]]
     elif endpoint in ("dvt", "death"):
-        mask = kind == endpoint
+        hits = events.loc[(kind == endpoint).to_numpy(), ["person_id", "t", "age"]]
     else:
         raise InputError(f"unknown endpoint {endpoint!r}; choose one of {', '.join(ENDPOINTS)}")
-    hits = events.loc[mask, ["person_id", "t", "age"]]
     return hits.sort_values(["person_id", "t"]).groupby("person_id", sort=True).first()
 
 
 def _window(events: pd.DataFrame, origin: str) -> pd.DataFrame:
     """Start and end of observation per person: ``t0, age0, t1, age1, exit_detail``."""
-    kind = events["event"].astype(str)
-    detail = events["detail"].astype(str)
+    kind = events["event"]
     start_detail = {"baseline": "baseline", "history": "history_start"}.get(origin)
     if start_detail is None:
         raise InputError(f"origin must be 'baseline' or 'history', not {origin!r}")
-    entries = events.loc[(kind == "entry") & (detail == start_detail), ["person_id", "t", "age"]]
+    entries = events.loc[(kind == "entry").to_numpy(), ["person_id", "t", "age", "detail"]]
+    entries = entries.loc[(entries["detail"].astype(str) == start_detail).to_numpy(), ["person_id", "t", "age"]]
     start = entries.groupby("person_id").first().rename(columns={"t": "t0", "age": "age0"})
-    exits = events.loc[kind == "exit", ["person_id", "t", "age", "detail"]]
+    exits = events.loc[(kind == "exit").to_numpy(), ["person_id", "t", "age", "detail"]]
     end = exits.sort_values("t").groupby("person_id").last()
     end = end.rename(columns={"t": "t1", "age": "age1", "detail": "exit_detail"})
     win = start.join(end, how="inner")
@@ -197,7 +196,8 @@ def interval_censored_table(
     A person event-free at baseline and first seen with the endpoint at visit ``k`` has
     ``lower`` = time of visit ``k-1`` and ``upper`` = time of visit ``k``; never seen, ``upper``
     is ``inf`` and ``lower`` the last visit before exit (right censored). Use with lifelines'
-    ``fit_interval_censoring(df, "lower", "upper")``. On the age scale, times are ages.
+    ``fit_interval_censoring(lower, upper)`` without its ``event_observed`` (there it means an
+    exactly observed time, ``lower == upper``). On the age scale, times are ages.
     """
     if not visit_every > 0:
         raise InputError(f"visit_every must be positive, not {visit_every!r}")
@@ -247,7 +247,7 @@ def baseline_features(persons: pd.DataFrame) -> pd.DataFrame:
 
 
 def _covariate_changes(events: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
-    cov = events.loc[events["event"].astype(str) == "covariate", ["person_id", "t", "detail"]]
+    cov = events.loc[(events["event"] == "covariate").to_numpy(), ["person_id", "t", "detail"]]
     parts = cov["detail"].astype(str).str.split("=", n=1, expand=True)
     if parts.shape[1] < 2:
         return pd.DataFrame(columns=["person_id", "t", "name", "value"])

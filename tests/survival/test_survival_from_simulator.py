@@ -46,3 +46,15 @@ def test_pwexp_on_the_age_scale(simulated):
     tab = survival_table(events, "death", persons=persons)
     m = PiecewiseExponential(n_intervals=3).fit(tab, "duration", "event", "entry", covariates=["female"])
     assert m.baseline_hazards_["hazard"].is_monotonic_increasing  # mortality rises with age (Gompertz)
+
+
+def test_interval_censored_table_fits_in_lifelines(simulated):
+    from lifelines import WeibullFitter
+
+    from cvirisk.survival import interval_censored_table
+
+    events, _ = simulated
+    tab = interval_censored_table(events, "C3+", visit_every=2.0)
+    assert (tab["lower"] < tab["upper"]).all()
+    wf = WeibullFitter().fit_interval_censoring(tab["lower"], tab["upper"])  # lifelines: event=1 means exact
+    assert np.isfinite(wf.lambda_) and wf.rho_ > 0
