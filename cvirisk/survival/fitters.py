@@ -5,7 +5,9 @@ which returns ``self``, results in attributes ending in ``_``, a ``summary`` tab
 lifelines' columns, ``predict_*`` methods and ``plot_*`` methods returning plotly figures.
 After ``fit`` the per-row arrays lifelines keeps (durations, events, weights, entries,
 per-row predictions) are dropped, so a pickled model does not grow with the data
-(lifelines issue #1544). Ties in Cox models are handled as lifelines does (Efron).
+(lifelines issue #1544). Ties in Cox models are handled as lifelines does (Efron). With
+delayed entry the Cox baseline hazard is recomputed with left-truncated risk sets (see
+:func:`breslow_left_truncated`); coefficients are lifelines' own.
 
 Examples
 --------
@@ -51,8 +53,9 @@ def breslow_left_truncated(duration, event, entry, weight, times) -> np.ndarray:
     """Breslow cumulative hazard at ``times`` with risk sets ``{i: entry_i < t <= duration_i}``.
 
     ``weight`` is each row's relative hazard. lifelines 0.30.3 builds its Cox baseline from
-    risk sets that ignore ``entry_col`` (everyone with ``duration >= t``), which understates
-    the baseline hazard under delayed entry; this is the estimator with left truncation.
+    risk sets that ignore ``entry_col`` (everyone with ``duration >= t``; lifelines issue
+    #1416, open), which understates the baseline hazard under delayed entry; this is the
+    estimator with left truncation, used by :class:`CoxPH` whenever ``entry_col`` is given.
     """
     duration, entry = np.asarray(duration, float), np.asarray(entry, float)
     event, weight = np.asarray(event).astype(bool), np.asarray(weight, float)
