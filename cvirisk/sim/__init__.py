@@ -59,6 +59,7 @@ def simulate(
     engine: str = "reference",
     replication: int = 0,
     progress: bool | Callable[[int, int], None] | None = None,
+    surgery_approximation: str | None = None,
 ) -> SimulationResult:
     """Simulate each person's history from age 18 to baseline and ``years`` of follow-up.
 
@@ -76,6 +77,9 @@ def simulate(
         The simpy reference engine or the vectorised fast engine.
     progress : bool or callable, optional
         True shows a progress bar on stderr; a callable receives ``(done, total)``.
+    surgery_approximation : {None, "unlimited"}
+        None models finite surgical capacity as a waiting list (reference engine; the fast
+        engine then refuses); "unlimited" operates at referral in either engine.
 
     Returns
     -------
@@ -96,12 +100,15 @@ def simulate(
     if engine == "fast":
         from cvirisk.sim.fast import simulate_fast
 
-        return simulate_fast(cohort, params=params, seed=seed, years=years, replication=replication, progress=progress)
+        return simulate_fast(cohort, params=params, seed=seed, years=years, replication=replication,
+                             progress=progress, surgery_approximation=surgery_approximation)
+    if surgery_approximation not in (None, "unlimited"):
+        raise InputError(f"surgery_approximation must be None or 'unlimited', not {surgery_approximation!r}")
 
     from cvirisk.model.kernel import Kernel
     from cvirisk.sim.reference import run_reference, service_years
 
-    unlimited = service_years(params, len(cohort)) == 0.0
+    unlimited = surgery_approximation == "unlimited" or service_years(params, len(cohort)) == 0.0
     kernel = Kernel(params, cohort, seed=seed, years=float(years), replication=replication, unlimited_surgery=unlimited)
     callback = progress if callable(progress) else None
     run_reference(kernel, callback=callback, show=progress is True)
