@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import ndtri
 
 from cvirisk.cohort.spec import SMOKING, CohortSpec
 from cvirisk.exceptions import CohortError
@@ -33,16 +34,33 @@ class Design:
 
     lo: np.ndarray  # lower end of the age window in each band
     hi: np.ndarray  # upper end of the age window in each band
+    hi_below: np.ndarray  # the largest float32 below hi (ages are stored as float32)
     fixed_age: float | None
-    band_cdf: np.ndarray  # cumulative sampling probability of each band
+    band_cuts: np.ndarray  # inverse_cdf_cuts of the band sampling probabilities
     band_prob: np.ndarray  # sampling probability of each band
+    age_offset: np.ndarray  # age = age_offset[b] + u * age_slope[b] for the band's uniform u
+    age_slope: np.ndarray
     age_weight: np.ndarray  # target / sampling probability of each band
     p_female: np.ndarray  # P(female | band, condition)
+    smoke_zcut: np.ndarray  # (nb * 2, 2): never/current and current/former cuts on the latent's scale
     smoke_start: np.ndarray  # (nb, 2, 3): start of category k on the Phi(z) scale (sex 0 female, 1 male)
     allowed_total: np.ndarray  # (nb, 2): P(S | b, sex)
-    allowed_cum: np.ndarray  # (nb, 2, 3): cumulative probability of the allowed categories
-    allowed_start: np.ndarray  # (nb, 2, 3): allowed_cum minus the category's own allowed share
+    allowed_cuts: np.ndarray  # (nb * 2, 2): inverse_cdf_cuts of the allowed shares
+    allowed_start: np.ndarray  # (nb, 2, 3): allowed probability of the categories before k
     chol: np.ndarray  # Cholesky factor of the correlation matrix in LATENT_ORDER
+
+
+def inverse_cdf_cuts(probs: np.ndarray) -> np.ndarray:
+    """Cuts for an inverse CDF over categories along the last axis: ``k = #(cuts <= U)``.
+
+    The cut after category ``j`` is the cumulative probability up to ``j``, or ``inf`` when
+    no later category has positive probability, so rounding can never select one of
+    probability zero.
+    """
+    probs = np.asarray(probs, float)
+    cum = np.cumsum(probs, axis=-1)[..., :-1]
+    later = np.flip(np.cumsum(np.flip(probs, axis=-1), axis=-1), axis=-1)[..., 1:] > 0
+    return np.where(later, cum, np.inf)
 
 
 def _age_window(spec: CohortSpec, lower: np.ndarray, upper: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -92,15 +110,26 @@ def build_design(params: Params, spec: CohortSpec) -> Design:
         age_weight = np.where(sampling > 0, target / sampling, 0.0)
         p_female = np.where(target > 0, cell[:, 0] / cell.sum(axis=1), 0.0)
     share_allowed = rows * allowed
-    allowed_cum = np.cumsum(share_allowed, axis=2)
     smoke_start = np.cumsum(rows, axis=2) - rows
+    cdf = np.cumsum(sampling)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        slope = np.where(sampling > 0, (hi - lo) / sampling, 0.0)
+    offset = lo - (cdf - sampling) * slope
     return Design(
         lo=lo, hi=hi, fixed_age=spec.age,
-        band_cdf=np.cumsum(sampling), band_prob=sampling, age_weight=age_weight, p_female=p_female,
-        smoke_start=smoke_start, allowed_total=p_allowed, allowed_cum=allowed_cum,
-        allowed_start=allowed_cum - share_allowed,
+        hi_below=np.nextafter(hi.astype(np.float32), np.float32(-np.inf)).astype(np.float64),
+        band_cuts=inverse_cdf_cuts(sampling), band_prob=sampling, age_offset=offset, age_slope=slope,
+        age_weight=age_weight, p_female=p_female,
+        smoke_zcut=_normal_cuts(inverse_cdf_cuts(rows)).reshape(-1, 2), smoke_start=smoke_start,
+        allowed_cuts=inverse_cdf_cuts(share_allowed).reshape(-1, 2), allowed_total=p_allowed,
+        allowed_start=np.cumsum(share_allowed, axis=2) - share_allowed,
         chol=_cholesky(params),
     )  # fmt: skip
+
+
+def _normal_cuts(cuts: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isinf(cuts), np.inf, ndtri(np.minimum(cuts, 1.0)))
 
 
 def _cholesky(params: Params) -> np.ndarray:

@@ -1,33 +1,33 @@
 """Synthetic cohorts drawn from the ``cohort:`` section of the parameters (:func:`generate_cohort`).
 
-How each column is drawn (every draw is an inverse transform of one uniform from a named
-stream ``cohort.<column>``; person ``i`` gets the ``i``-th uniform of each stream, so a
-cohort of ``n`` is the first ``n`` rows of a larger one, the chunk size does not matter,
-and adding a column never changes the others):
+Every column has its own stream ``cohort.<column>`` (:data:`STREAMS`) giving one draw per
+person: person ``i`` gets the ``i``-th draw, so a cohort of ``n`` is the first ``n`` rows of
+a larger one, the chunk size does not matter, and adding a column never changes the others.
+The copula's latents with a value that matters (:data:`NORMAL_STREAMS`) are standard
+normal draws; every other input is a uniform, turned into a value by inverse transform.
 
-* ``age``: the band from the (conditioned, oversampled) band table, then uniform within
-  the band's part of the age window; ``sex``: Bernoulli(P(female | band, condition)).
-* a Gaussian copula over the latents (smoking, bmi, sedentary_work, family_history) with
-  ``cohort.correlation``, sampled sequentially through its Cholesky factor, so each latent
-  is drawn from its exact conditional normal given the earlier ones.
-* ``smoking``: ``Phi(z)`` falls in the (never, current, former) row of the band and sex.
-  Conditioning on a subset draws ``Phi(z)`` uniformly on the allowed parts of the row:
-  the latent is then exactly the truncated normal, and the later latents follow their
-  conditional normal given it (no rejection).
-* ``bmi``: lognormal, ``sd_log`` on the log scale, with mean
-  ``mean_at_40_<sex> + drift_per_year * (min(age, drift_end_age) - 40)``, so the median
-  is that mean times ``exp(-sd_log**2 / 2)``; floored at ``minimum``. Oversampling of the
-  obese (BMI >= 30) warps the latent's uniform piecewise-linearly at the obesity
-  threshold and multiplies ``weight`` by target / sampling probability.
+* ``age``: the band by inverse CDF of the (conditioned, oversampled) band table, then
+  uniform within the band's part of the age window; ``sex``: Bernoulli(P(female | band)).
+* a Gaussian copula over (smoking, bmi, sedentary_work, family_history) with
+  ``cohort.correlation``, sampled in that order through its Cholesky factor ``L``, so each
+  latent follows its exact conditional normal given the earlier ones.
+* ``smoking``: the latent ``z`` against ``Phi^-1`` of the cumulative (never, current,
+  former) row of the band and sex. Conditioning on a subset maps ``Phi(z)`` uniformly onto
+  the allowed parts of the row: the latent is then exactly the truncated normal, and the
+  later latents follow their conditional normal given it (no rejection).
+* ``bmi``: lognormal with ``sd_log`` and mean ``mean_at_40_<sex> + drift_per_year *
+  (min(age, drift_end_age) - 40)`` (the key says *mean*, so the median is that times
+  ``exp(-sd_log**2 / 2)``), floored at ``minimum``. Oversampling the obese (BMI >= 30)
+  warps ``Phi`` of the latent piecewise-linearly at the obesity threshold and multiplies
+  ``weight`` by target / sampling probability.
 * ``sedentary_work``, ``family_history``: the latent above ``Phi^-1(1 - share)``.
-* ``parity`` (women; 0 for men): the ``parity.distribution``, by inverse CDF.
+* ``parity`` (women; 0 for men): ``parity.distribution`` by inverse CDF (completed births).
 * ``smoking_quit_age`` (former smokers): uniform between ``smoking.start_age`` and age.
 * ``congenital_absence``: Bernoulli(``share``).
-* ``prior_dvt``: a first DVT before baseline, from the Gompertz hazard of
-  ``natural_history.transitions.dvt`` from ``simulation.history_start_age`` to the
-  baseline age, with its ``bmi_per_5`` (at baseline BMI) and ``female`` ratios; with
-  ``E = -log(1 - U)``, the DVT happened iff ``E < H(age)``, at ``prior_dvt_age = H^-1(E)``
-  (the exact truncated Gompertz).
+* ``prior_dvt``: the Gompertz hazard of ``natural_history.transitions.dvt`` from
+  ``simulation.history_start_age`` to the baseline age, with its ``bmi_per_5`` (at the
+  baseline BMI) and ``female`` ratios, integrated in closed form; with ``E = -log(1 - U)``
+  the DVT happened iff ``E < H(age)``, at ``H^-1(E)`` (the exact truncated Gompertz).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr, ndtri
 
-from cvirisk.cohort._design import Design, build_design
+from cvirisk.cohort._design import LATENT_ORDER, Design, build_design, inverse_cdf_cuts
 from cvirisk.cohort.contract import COLUMNS
 from cvirisk.cohort.spec import SEXES, SMOKING, CohortSpec
 from cvirisk.exceptions import CohortError
@@ -44,12 +44,15 @@ from cvirisk.params.schema import Params
 from cvirisk.progress import ProgressCallback, track
 from cvirisk.random import generator
 
-__all__ = ["generate_cohort", "STREAMS", "OBESE_BMI", "CHUNK_SIZE"]
+__all__ = ["generate_cohort", "LATENTS", "NORMAL_STREAMS", "STREAMS", "OBESE_BMI", "CHUNK_SIZE"]
 
-#: Random inputs, one uniform per person each, drawn from streams named ``cohort.<name>``.
+#: The copula's latents, in sampling order (see :mod:`cvirisk.cohort._design`).
+LATENTS: tuple[str, ...] = LATENT_ORDER
+#: Streams that give standard normal draws (the latents whose values are used); the
+#: others give uniforms. One draw per person from each stream ``cohort.<name>``.
+NORMAL_STREAMS: tuple[str, ...] = ("smoking", "bmi", "sedentary_work")
 STREAMS: tuple[str, ...] = (
-    "age", "sex", "smoking", "bmi", "sedentary_work", "family_history",
-    "parity", "smoking_quit_age", "congenital_absence", "prior_dvt",
+    "age", "sex", *LATENTS, "parity", "smoking_quit_age", "congenital_absence", "prior_dvt",
 )  # fmt: skip
 #: Obesity threshold (kg/m2), as in DESIGN.md.
 OBESE_BMI = 30.0
@@ -59,84 +62,73 @@ _BMI_AT = 40.0  # the age of cohort.bmi.mean_at_40_*
 _LEVEL_LO, _LEVEL_HI = 2.0**-60, 1.0 - 2.0**-53
 
 
-def _copula_tail(u: dict[str, np.ndarray], e0: np.ndarray, e1: np.ndarray, chol: np.ndarray,
-                 shares: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:
-    """Threshold the sedentary_work and family_history latents given the earlier ones."""
-    e = [e0, e1]
-    out = []
-    for k, name in ((2, "sedentary_work"), (3, "family_history")):
-        cut = ndtri(1.0 - shares[k - 2])  # the latent exceeds this with probability share
-        mean = sum((chol[k, j] * e[j] for j in range(k) if chol[k, j] != 0.0), np.zeros(1))
-        level = ndtr((cut - mean) / chol[k, k])
-        out.append(u[name] > level)
-        if k == 2 and chol[3, 2] != 0.0:
-            e.append(ndtri(np.clip(u[name], _LEVEL_LO, _LEVEL_HI)))
-        else:
-            e.append(0.0)
-    return out[0], out[1]
+def _index(u: np.ndarray, cuts: np.ndarray) -> np.ndarray:
+    """Number of ``cuts`` (sorted) at or below each ``u``: an inverse CDF over a short table."""
+    out = np.zeros(u.size, np.int8)
+    for cut in cuts:
+        out += (u >= cut).view(np.int8)
+    return out
+
+
+def _smoking(d: Design, spec: CohortSpec, z: np.ndarray, cell: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Smoking status (0 never, 1 current, 2 former) and the (possibly truncated) latent."""
+    if spec.smoking is None:  # the latent against the row's cuts on the normal scale
+        k = (z >= d.smoke_zcut[:, 0].take(cell)).view(np.int8) + (z >= d.smoke_zcut[:, 1].take(cell)).view(np.int8)
+        return k, z
+    # Phi(latent) moved onto the allowed part of the row: exactly the truncated normal
+    v = ndtr(z) * d.allowed_total.reshape(-1).take(cell)
+    k = (v >= d.allowed_cuts[:, 0].take(cell)).view(np.int8) + (v >= d.allowed_cuts[:, 1].take(cell)).view(np.int8)
+    flat = cell * 3 + k
+    level = d.smoke_start.reshape(-1).take(flat) + v - d.allowed_start.reshape(-1).take(flat)
+    return k, ndtri(np.clip(level, _LEVEL_LO, _LEVEL_HI))
 
 
 def _chunk(params: Params, d: Design, spec: CohortSpec, u: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    c = params.cohort
-    nb = d.band_cdf.size
-    # age band, then age within the band's window
-    band = np.minimum(np.searchsorted(d.band_cdf, u["age"], side="right"), nb - 1)
+    c, L = params.cohort, d.chol
+    # age band by inverse CDF of the band table, then uniform within the band's age window
+    band = _index(u["age"], d.band_cuts).astype(np.intp)
     if d.fixed_age is not None:
-        age = np.full(band.size, d.fixed_age)
+        age32 = np.full(band.size, d.fixed_age, np.float32)
+    else:  # capped at the largest float32 below the band's upper end
+        age = np.minimum(d.age_offset.take(band) + u["age"] * d.age_slope.take(band), d.hi_below.take(band))
         age32 = age.astype(np.float32)
-    else:
-        p = d.band_prob[band]
-        frac = np.clip((u["age"] - (d.band_cdf[band] - p)) / p, 0.0, 1.0)
-        lo, hi = d.lo[band], d.hi[band]
-        age32 = (lo + frac * (hi - lo)).astype(np.float32)
-        hi32 = hi.astype(np.float32)
-        top = age32 >= hi32  # keep float32 rounding inside [lo, hi)
-        age32[top] = np.nextafter(hi32[top], np.float32(-np.inf))
     age = age32.astype(np.float64)
-    female = u["sex"] < d.p_female[band]
-    sx = (~female).astype(np.intp)
-    # smoking: Phi(z) uniform on the allowed part of the (never, current, former) row
-    cell = band * 2 + sx
-    v = u["smoking"] * d.allowed_total.reshape(-1)[cell]
-    cum = d.allowed_cum.reshape(-1, 3)[cell]
-    k = (v >= cum[:, 0]).astype(np.intp) + (v >= cum[:, 1])
-    flat = cell * 3 + k
-    level = d.smoke_start.reshape(-1)[flat] + v - d.allowed_start.reshape(-1)[flat]
-    e0 = ndtri(np.clip(level, _LEVEL_LO, _LEVEL_HI))
-    # bmi latent given the smoking latent, optionally tilted towards obesity
+    female = u["sex"] < d.p_female.take(band)
+    sx = (~female).view(np.int8)
+    k, e0 = _smoking(d, spec, u["smoking"], band * 2 + sx)
+    # bmi: lognormal around the median for age and sex; its latent given the smoking latent
     b = c.bmi
-    sd = float(b.sd_log.value)
-    mean = np.where(female, b.mean_at_40_female.value, b.mean_at_40_male.value) + b.drift_per_year.value * (
-        np.minimum(age, b.drift_end_age.value) - _BMI_AT)
-    median = mean * np.exp(-0.5 * sd * sd)
-    mu, s = d.chol[1, 0] * e0, d.chol[1, 1]
-    ub = u["bmi"]
-    weight = d.age_weight[band]
-    if spec.oversample_obese != 1.0:
-        f = spec.oversample_obese
+    sd, drift = float(b.sd_log.value), float(b.drift_per_year.value)
+    shrink = np.exp(-0.5 * sd * sd)  # median / mean of a lognormal
+    base = (np.array([b.mean_at_40_female.value, b.mean_at_40_male.value]) - drift * _BMI_AT) * shrink
+    median = base.take(sx) + (drift * shrink) * np.minimum(age, b.drift_end_age.value)
+    e1 = u["bmi"]
+    weight = d.age_weight.take(band).astype(np.float32) if spec.oversample_age else np.ones(band.size, np.float32)
+    if spec.oversample_obese != 1.0:  # warp Phi(latent) at the obesity threshold
+        f, ub, mu = spec.oversample_obese, ndtr(e1), L[1, 0] * e0
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            p_ob = ndtr(-((np.log(OBESE_BMI / median) / sd - mu) / s))
+            p_ob = ndtr(-((np.log(OBESE_BMI / median) / sd - mu) / L[1, 1]))
             q = f * p_ob / (f * p_ob + 1.0 - p_ob)
             below = ub < 1.0 - q
             ub = np.where(below, ub * (1.0 - p_ob) / (1.0 - q), 1.0 - p_ob + (ub - (1.0 - q)) * p_ob / q)
-            weight = weight * np.where(below, (1.0 - p_ob) / (1.0 - q), p_ob / q)
-    e1 = ndtri(np.clip(ub, _LEVEL_LO, _LEVEL_HI))
-    bmi = np.maximum(b.minimum.value, median * np.exp(sd * (mu + s * e1)))
-    sedentary, family = _copula_tail(u, e0, e1, d.chol, (c.sedentary_work.share.value, c.family_history.share.value))
-    # parity (women), quitting age (former smokers), congenital absence
-    cum_par = np.cumsum(c.parity.distribution.value)
-    births = np.minimum(np.searchsorted(cum_par, u["parity"] * cum_par[-1], side="right"), cum_par.size - 1)
+            weight = weight * np.where(below, (1.0 - p_ob) / (1.0 - q), p_ob / q).astype(np.float32)
+        e1 = ndtri(np.clip(ub, _LEVEL_LO, _LEVEL_HI))
+    bmi32 = np.maximum(median * np.exp((sd * L[1, 0]) * e0 + (sd * L[1, 1]) * e1), b.minimum.value).astype(np.float32)
+    # sedentary work: its latent above Phi^-1(1 - share); family history likewise, from a
+    # uniform: latent = m + s * Phi^-1(U) exceeds the cut exactly when U > Phi((cut - m) / s)
+    sedentary = L[2, 0] * e0 + L[2, 1] * e1 + L[2, 2] * u["sedentary_work"] > ndtri(1 - c.sedentary_work.share.value)
+    m3 = L[3, 0] * e0 + L[3, 1] * e1 + L[3, 2] * u["sedentary_work"] if L[3, :3].any() else 0.0
+    family = u["family_history"] > ndtr((ndtri(1 - c.family_history.share.value) - m3) / L[3, 3])
+    # parity (women), quitting age (former smokers), congenital absence, prior DVT
+    births = _index(u["parity"], inverse_cdf_cuts(c.parity.distribution.value))
     start = np.minimum(float(c.smoking.start_age.value), age)
-    quit_age = np.where(k == 2, start + u["smoking_quit_age"] * (age - start), np.nan)
-    congenital = u["congenital_absence"] < c.congenital_absence.share.value
-    prior, prior_age = _prior_dvt(params, age, bmi.astype(np.float32).astype(np.float64), female, u["prior_dvt"])
+    quit32 = np.where(k == 2, start + u["smoking_quit_age"] * (age - start), np.nan).astype(np.float32)
+    prior, prior_age = _prior_dvt(params, age, bmi32, female, u["prior_dvt"])
     return {
-        "sex": sx.astype(np.int8), "age": age32, "bmi": bmi.astype(np.float32), "smoking": k.astype(np.int8),
-        "smoking_quit_age": np.minimum(quit_age.astype(np.float32), age32),
-        "sedentary_work": sedentary, "family_history": family,
-        "parity": np.where(female, births, 0).astype(np.int8),
-        "prior_dvt": prior, "prior_dvt_age": np.minimum(prior_age.astype(np.float32), age32),
-        "congenital_absence": congenital, "weight": weight.astype(np.float32),
+        "sex": sx, "age": age32, "bmi": bmi32, "smoking": k, "smoking_quit_age": np.minimum(quit32, age32),
+        "sedentary_work": sedentary, "family_history": family, "parity": np.where(female, births, np.int8(0)),
+        "prior_dvt": prior, "prior_dvt_age": np.minimum(prior_age, age32),
+        "congenital_absence": u["congenital_absence"] < c.congenital_absence.share.value, "weight": weight,
     }  # fmt: skip
 
 
@@ -144,26 +136,29 @@ def _prior_dvt(params: Params, age: np.ndarray, bmi: np.ndarray, female: np.ndar
                u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Whether and when a first DVT happened before baseline (exact truncated Gompertz)."""
     tr = params.natural_history.transitions.dvt
-    hr = tr.hazard_ratios
+    hr = {name: q.value for name, q in tr.hazard_ratios.items()}
     start = float(params.simulation.history_start_age.value)
     ref = float(params.simulation.reference_age.value)
-    slope = float(tr.age_log_slope_per_year.value)
-    scale = float(tr.rate_per_year.value) * np.ones_like(age)
-    if "bmi_per_5" in hr:
-        scale = scale * np.power(hr["bmi_per_5"].value, (bmi - 25.0) / 5.0)
-    if "female" in hr:
-        scale = np.where(female, scale * hr["female"].value, scale)
-    e = -np.log1p(-u)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        if slope == 0.0:
-            hazard = scale * (age - start)
-            when = start + e / scale
-        else:
-            g0 = np.exp(slope * (start - ref))
-            hazard = scale * (np.exp(slope * (age - ref)) - g0) / slope
-            when = ref + np.log(g0 + slope * e / scale) / slope
-    prior = e < hazard
-    return prior, np.where(prior, np.clip(when, start, age), np.nan)
+    slope, rate = float(tr.age_log_slope_per_year.value), float(tr.rate_per_year.value)
+    if not rate > 0:
+        return np.zeros(age.size, bool), np.full(age.size, np.nan, np.float32)
+    # scale = rate * HR_bmi^((bmi - 25) / 5) * HR_female^female, built in logs
+    log_scale = np.log(rate) + (np.log(hr.get("bmi_per_5", 1.0)) / 5.0) * (bmi.astype(np.float64) - 25.0)
+    if hr.get("female", 1.0) != 1.0:
+        log_scale += np.log(hr["female"]) * female
+    scale = np.exp(log_scale)
+    e = -np.log(1.0 - u)  # unit exponential by inverse transform
+    if slope == 0.0:
+        prior = e < scale * (age - start)
+    else:  # H(age) = scale * (exp(slope (age - ref)) - exp(slope (start - ref))) / slope
+        g0 = np.exp(slope * (start - ref))
+        prior = e < scale * ((np.exp(slope * age - slope * ref) - g0) * (1.0 / slope))
+    idx = np.flatnonzero(prior)
+    e, scale = e[idx], scale[idx]
+    when = start + e / scale if slope == 0.0 else ref + np.log(g0 + slope * e / scale) / slope
+    out = np.full(age.size, np.nan, np.float32)
+    out[idx] = np.clip(when, start, age[idx]).astype(np.float32)
+    return prior, out
 
 
 def generate_cohort(
@@ -216,12 +211,18 @@ def generate_cohort(
     design = build_design(params, spec)
     rngs = {name: generator(seed, f"cohort.{name}", replication) for name in STREAMS}
     n, step = int(n), max(1, int(chunk_size))
-    parts = []
+    buffers = {name: np.empty(min(n, step)) for name in STREAMS}
+    cols: dict[str, np.ndarray] = {}
     starts = range(0, n, step) if n else range(1)
     for lo in track(starts, total=len(starts), desc="cohort", show=progress, callback=callback):
         m = min(step, n - lo)
-        parts.append(_chunk(params, design, spec, {name: rng.random(m) for name, rng in rngs.items()}))
-    cols = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
+        for name, rng in rngs.items():  # refill the same buffers: no new memory per chunk
+            (rng.standard_normal if name in NORMAL_STREAMS else rng.random)(out=buffers[name][:m])
+        draws = {name: buf[:m] for name, buf in buffers.items()}
+        for key, values in _chunk(params, design, spec, draws).items():
+            if key not in cols:
+                cols[key] = np.empty(n, values.dtype)
+            cols[key][lo:lo + m] = values
     return pd.DataFrame({
         "person_id": np.arange(n, dtype=np.int64),
         "sex": pd.Categorical.from_codes(cols["sex"], categories=list(SEXES)),

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from cohort_stats import ALPHA, Z, assert_binomial, assert_counts, assert_mean
 from scipy import stats
 
-from cohort_stats import ALPHA, Z, assert_binomial, assert_counts, assert_mean
 from cvirisk.cohort import CohortSpec, generate_cohort, validate_cohort
 from cvirisk.exceptions import CohortError
 from cvirisk.params import with_overrides
