@@ -74,8 +74,11 @@ def live(
         kernel.fire(idx, what)
         if st.awaiting_surgery[person] and request is None and theatre is not None:
             request = theatre.request()
-    if request is not None and not request.triggered:
-        request.cancel()
+    if request is not None:  # died (or left) while on the waiting list
+        if request.triggered:
+            theatre.release(request)
+        else:
+            request.cancel()
 
 
 def run_reference(kernel: Kernel, callback: Callable[[int, int], None] | None = None, show: bool = False) -> None:
