@@ -18,8 +18,7 @@ import pytest
 from lifelines import CoxPHFitter
 
 from cvirisk.analysis import time_to_first
-from cvirisk.params import with_overrides
-from cvirisk.params import load_params
+from cvirisk.params import load_params, with_overrides
 from cvirisk.sim import simulate
 from cvirisk.sim.testing import isolate, uniform_cohort
 
