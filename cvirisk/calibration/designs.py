@@ -132,16 +132,31 @@ EDINBURGH_YEARS = 13.0
 def summarize_edinburgh(sim: Simulated) -> dict[str, Estimate]:
     """Edinburgh Vein Study: persons aged 18-64 free of varicose veins at baseline, re-examined 13 years later.
 
-    Free of varicose veins = baseline class C0 or C1 (no C2 sign and no higher class, whose
-    varicose status the log cannot show); a new varicose vein = a ``ceap C2`` event in
-    ``(0, 13]``; only persons alive and observed at 13 years count (the re-examined).
+    Free of varicose veins = no C2 sign recorded by baseline. New varicose veins are seen as a
+    ``ceap C2`` event in ``(0, 13]``, which only persons at C0/C1 can have; so the incidence is
+    taken among C0/C1 persons, each standing for the persons of their sex and age stratum who
+    are free of varicose veins (including C3+ without a C2 sign). Only persons alive and observed
+    at 13 years count (the re-examined); strata have equal size (:func:`edinburgh_sample`).
     """
     years = min(EDINBURGH_YEARS, sim.years)
     co = edinburgh_sample(sim.cohort)
     ids = co["person_id"].to_numpy()
     age = co["age"].to_numpy(float)
+    sex = co["sex"].astype(str).to_numpy()
     st = status_at(sim.events, ids, 0.0)
-    free = (st["ceap"].to_numpy() <= 1) & ~st["varicose"].to_numpy()
+    no_vv = ~st["varicose"].to_numpy()
+    free = (st["ceap"].to_numpy() <= 1) & no_vv
+    # EVS counted everyone free of varicose veins, whatever their CVI class. Persons at C3+ with
+    # no recorded C2 sign are free of them too, but the log cannot show their new varicose veins:
+    # within each sex x age stratum the C0/C1 persons stand for them (weight x no-VV / C0-C1).
+    w = co["weight"].to_numpy(float).copy()
+    for lo, hi in EDINBURGH_STRATA:
+        for s in ("female", "male"):
+            m = (age >= lo) & (age < hi) & (sex == s)
+            denom = w[m & free].sum()
+            if denom > 0:
+                w[m & free] *= w[m & no_vv].sum() / denom
+    co = co.assign(weight=w)
     out = {}
     for tid, lo, hi in (
         ("evs_vv_incidence_13y", 18, 65),
@@ -215,6 +230,12 @@ def summarize_prandoni(sim: Simulated) -> dict[str, Estimate]:
     pts_t = pts.groupby("person_id")["t"].min().reindex(ids).to_numpy()
     end = follow_up_end(ev, ids, sim.years).to_numpy()
     est = cumulative_incidence_after_index(first.to_numpy(), pts_t, end, (2.0, 5.0, 8.0))
+    # post-thrombotic damage can only strike competent deep valves: how many were already incompetent?
+    deep = ev[(ev["event"] == "valve_failure") & ev["detail"].astype(str).isin(["deep", "post_thrombotic", "congenital"])]
+    deep_t = deep.groupby("person_id")["t"].min().reindex(ids).to_numpy()
+    already = float(np.mean(deep_t <= first.to_numpy())) if len(ids) else float("nan")
+    detail = {"first_dvts": int(len(ids)), "deep_reflux_before_dvt_percent": round(100 * already, 1)}
+    est = [Estimate(e.value, e.low, e.high, e.n, detail) for e in est]
     return dict(zip(("pts_after_dvt_2y", "pts_after_dvt_5y", "pts_after_dvt_8y"), est, strict=True))
 
 

@@ -50,8 +50,10 @@ NOTES: dict[str, str] = {
     "bonn1_reflux_superficial": "true superficial reflux present at baseline (failed or congenitally absent valves, not removed by surgery).",
     "bonn1_reflux_deep": "true deep reflux at baseline (deep failure, post-thrombotic or congenital).",
     "evs_vv_incidence_13y": (
-        "eligible: aged 18-64 and C0/C1 at baseline; new C2 sign by 13 years; survivors only (re-examined); "
-        "equal weight to each sex x 10-year age stratum (EVS sampled by age and sex; assumption of equal strata)."
+        "eligible: aged 18-64 and free of varicose veins at baseline; new C2 sign by 13 years; survivors only (re-examined); "
+        "equal weight to each sex x 10-year age stratum (EVS sampled by age and sex; equal strata assumed). "
+        "New varicose veins are visible in the log only for C0/C1 persons, who stand for all varicose-free "
+        "persons of their stratum (C3+ without a C2 sign included)."
     ),
     "vte_incidence_20_64": "first DVT (every model VTE starts with a DVT; a third add a PE) per 100,000 person-years at attained age; prior DVT excluded.",
     "pts_after_dvt_2y": "PTS (clinical syndrome in Prandoni) is modelled as post-thrombotic deep valve damage; Kaplan-Meier after a first DVT in follow-up.",
@@ -80,6 +82,22 @@ UNMET_REASONS: dict[str, str] = {
     "bonn1_c4_women": "the sex ratio of skin changes is not free (women's higher edema and reflux carry over to C4 in the model, Bonn shows men slightly higher).",
     "bonn1_c2_men": "C2 share is what is left between varicose onset and progression to C3+; the sex ratio is not free.",
     "bonn1_c2_women": "C2 share is what is left between varicose onset and progression to C3+; the sex ratio is not free.",
+    "pts_after_dvt_2y": (
+        "thrombosis.pts_probability (0.30) was set to Prandoni's plateau as if every first DVT struck "
+        "competent deep valves, but in the model post-thrombotic damage needs competent deep valves "
+        "and some patients already have deep reflux (see 'simulation'); the plateau is therefore "
+        "0.30 x (1 - that share). pts_probability is not a free parameter: raising it to about "
+        "0.30 / (1 - share) would fit Prandoni without changing the calibrated natural history."
+    ),
+    "pts_after_dvt_5y": "as at 2 years: thrombosis.pts_probability is not free and ignores pre-existing deep reflux.",
+    "pts_after_dvt_8y": "as at 2 years: thrombosis.pts_probability is not free and ignores pre-existing deep reflux.",
+    "evs_vv_incidence_13y": (
+        "the two age bands are met (9.8 and 25.7 percent), but a Gompertz varicose hazard through them "
+        "gives only about 15 and 19 percent at 35-44 and 45-54, so the crude 18.2 percent over equal "
+        "strata is out of reach: Edinburgh's incidence rises faster before middle age than an "
+        "exponential in age allows (or the re-examined sample was older than equal strata). Raising "
+        "the varicose rate further would push Bonn's C2 share and the 55-64 band above their targets."
+    ),
     "evs_vv_incidence_13y_18_34": "one age slope must match both age bands and Bonn's prevalence of C2 at the same time.",
     "evs_vv_incidence_13y_55_64": "one age slope must match both age bands and Bonn's prevalence of C2 at the same time.",
 }
@@ -106,6 +124,8 @@ def report_table(evaluated: pd.DataFrame, extra_notes: Mapping[str, str] | None 
             notes.append(FIT_EXCLUDED[tid])
         if str(r.get("note", "")).strip():
             notes.append(f"source note: {str(r['note']).strip()}")
+        if str(r.get("sim_detail", "") or "").strip():
+            notes.append(f"simulation: {r['sim_detail']}.")
         ok = bool(r["within"]) if pd.notna(r["within"]) else False
         if not ok and np.isfinite(r["simulated"]):
             notes.append("NOT MET: " + UNMET_REASONS.get(tid, "best compromise of the fitted block; see the distance."))
@@ -246,6 +266,14 @@ def report_markdown(
         lines += ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
         for _, r in parameters.iterrows():
             lines.append("| " + " | ".join(_fmt(r[c], 4) for c in cols) + " |")
+        if "approx 95% low" in cols:
+            lines += [
+                "",
+                "Approximate intervals carry the target scales back through the Gauss-Newton Jacobian. An "
+                "interval that spans most of the bounds means that no target identifies the parameter; a weak "
+                "prior (a quarter of the log-bound width) then keeps it near its start instead of letting it "
+                "drift on Monte Carlo noise.",
+            ]
     lines += ["", "## Notes and definitions", ""]
     for _, r in table.iterrows():
         if r["note"]:

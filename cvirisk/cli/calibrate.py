@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
+from pathlib import Path
 
 from cvirisk.cli._common import (
     add_params_options,
@@ -73,8 +74,14 @@ def run(args: argparse.Namespace) -> int:
     log = None if args.quiet else (lambda msg: print(f"cvirisk calibrate: {msg}", file=sys.stderr, flush=True))
     command = _command(args)
     if args.report_only:
+        meta = {}
+        search = Path(args.out) / "search" / "calibrated.yaml"
+        if search.is_file():
+            first = search.read_text().splitlines()[1:2]
+            if first and first[0].startswith("# cvirisk calibrate"):
+                meta["free parameters fitted by"] = first[0][2:] + " (see search/report.md)"
         rep = evaluate_report(params, targets, args.out, seed=args.seed, n=args.n, engine=args.engine,
-                              command=command, log=log)  # fmt: skip
+                              command=command, extra_meta=meta, log=log)  # fmt: skip
     else:
         _, _, rep = calibrate_and_report(params, targets, args.out, seed=args.seed, n=args.n, search_n=args.search_n,
                                          engine=args.engine, max_iter=args.max_iter, command=command, log=log)  # fmt: skip
