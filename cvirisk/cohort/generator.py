@@ -57,7 +57,7 @@ STREAMS: tuple[str, ...] = (
 #: Obesity threshold (kg/m2), as in DESIGN.md.
 OBESE_BMI = 30.0
 #: Persons generated per step (bounds memory; results do not depend on it).
-CHUNK_SIZE = 200_000
+CHUNK_SIZE = 65_536
 _BMI_AT = 40.0  # the age of cohort.bmi.mean_at_40_*
 _LEVEL_LO, _LEVEL_HI = 2.0**-60, 1.0 - 2.0**-53
 
@@ -223,10 +223,11 @@ def generate_cohort(
             if key not in cols:
                 cols[key] = np.empty(n, values.dtype)
             cols[key][lo:lo + m] = values
+    # copy=False: the arrays are fresh, and consolidating them into blocks would copy them all
     return pd.DataFrame({
         "person_id": np.arange(n, dtype=np.int64),
         "sex": pd.Categorical.from_codes(cols["sex"], categories=list(SEXES)),
         "age": cols["age"], "bmi": cols["bmi"],
         "smoking": pd.Categorical.from_codes(cols["smoking"], categories=list(SMOKING)),
         **{key: cols[key] for key in list(COLUMNS)[5:]},
-    })  # fmt: skip
+    }, copy=False)  # fmt: skip
