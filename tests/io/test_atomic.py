@@ -39,3 +39,14 @@ def test_unknown_extension_is_an_input_error_and_writes_nothing(tmp_path):
     with pytest.raises(InputError, match="unknown output format"):
         write_table_atomic(pd.DataFrame({"a": [1]}), tmp_path / "x.xlsx")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_written_files_get_ordinary_permissions(tmp_path):
+    import os
+
+    umask = os.umask(0o022)
+    try:
+        write_json_atomic({"a": 1}, tmp_path / "m.json")
+    finally:
+        os.umask(umask)
+    assert (tmp_path / "m.json").stat().st_mode & 0o777 == 0o644
