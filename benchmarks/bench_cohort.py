@@ -2,10 +2,11 @@
 
 The baseline is measured in the same run: the time numpy takes to draw one uniform for
 each random input of each person, ``np.random.default_rng(0).random(n_streams * n)``
-with ``n_streams = len(cvirisk.cohort.generator.STREAMS)`` (one uniform per person per
-stream; a few streams give standard normals, which cost numpy more than uniforms, and
-still count as one input each). Baseline and generation alternate ``--repeats`` times; the medians are compared.
-Targets: generation within 5 times the baseline, and the DataFrame under 40 bytes a person.
+with ``n_streams = len(cvirisk.cohort.generator.STREAMS)`` = 10 (one draw per person per
+stream; three streams give standard normals, which cost numpy more than uniforms, and
+still count as one input each). Baseline and generation alternate ``--repeats`` times and
+the medians of wall-clock time are compared. Targets: generation within 5 times the
+baseline, and the DataFrame under 40 bytes a person (``memory_usage(deep=True)``).
 
 Usage::
 
