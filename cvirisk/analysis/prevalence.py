@@ -40,6 +40,7 @@ def prevalence(
     t: float = 0.0,
     by: Sequence[str] = ("age_band", "sex"),
     bands: Sequence[float] = AGE_BANDS,
+    weighted: bool = True,
 ) -> pd.DataFrame:
     """Share of persons observed at ``t`` in each CEAP class, with C2+ and reflux, by group.
 
@@ -55,6 +56,9 @@ def prevalence(
         Grouping; ``()`` for the whole cohort.
     bands : sequence of float
         Age band edges (age at ``t``).
+    weighted : bool
+        Weight persons by the persons table's ``weight`` column when there is one (an
+        oversampled cohort); ``n`` is always the unweighted count.
 
     Returns
     -------
@@ -82,11 +86,20 @@ def prevalence(
         df["sex"] = persons.set_index("person_id")["sex"].reindex(ids).to_numpy()
         keys.append("sex")
     cols = [*CEAP_CLASSES, "varicose_veins", "superficial_reflux", "deep_reflux", "any_reflux"]
+    w = np.ones(len(df))
+    if weighted and persons is not None and "weight" in persons.columns:
+        w = persons.set_index("person_id")["weight"].astype(float).reindex(ids).to_numpy()
+    df["_w"] = w
+    weighted_cols = df[cols].mul(w, axis=0).assign(_w=w)
     if not keys:
-        out = df[cols].mean().to_frame().T
+        sums = weighted_cols.sum()
+        out = (sums[cols] / sums["_w"]).to_frame().T
         out.insert(0, "n", len(df))
         return out
-    grouped = df.groupby(keys, observed=True)
-    out = grouped[cols].mean()
+    for k in keys:
+        weighted_cols[k] = df[k]
+    grouped = weighted_cols.groupby(keys, observed=True)
+    sums = grouped.sum()
+    out = sums[cols].div(sums["_w"], axis=0)
     out.insert(0, "n", grouped.size())
     return out.reset_index()

@@ -117,3 +117,13 @@ def test_cumulative_incidence_matches_lifelines_aalen_johansen():
     for t, cif in zip(times, ours["cif"], strict=True):
         assert cif == pytest.approx(ref[ref.index <= t].iloc[-1], abs=1e-9)
     assert (ours["cif"] + ours["cif_death"] <= 1.0).all()
+
+
+def test_prevalence_uses_the_weight_column(events, persons):
+    w = persons.assign(weight=[3.0, 1.0, 1.0])
+    tab = prevalence(events, w, t=0.0, by=())
+    assert tab["n"].iloc[0] == 3
+    assert tab["C2"].iloc[0] == pytest.approx(3 / 5)
+    assert prevalence(events, w, t=0.0, by=(), weighted=False)["C2"].iloc[0] == pytest.approx(1 / 3)
+    by_sex = prevalence(events, w, t=0.0, by=("sex",)).set_index("sex")
+    assert by_sex.loc["female", "C2"] == pytest.approx(3 / 4)
