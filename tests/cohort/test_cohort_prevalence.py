@@ -23,6 +23,13 @@ def cohort(params):
     return generate_cohort(N, seed=11, params=params)
 
 
+@pytest.fixture(scope="module")
+def unfloored(params):
+    """Seed 12 with cohort.bmi.minimum = 1 kg/m2: BMI is then exactly lognormal given age and sex."""
+    p = with_overrides(params, {"cohort.bmi.minimum": 1.0})
+    return p, generate_cohort(N, seed=12, params=p)
+
+
 def _band(df, params):
     return np.searchsorted(params.cohort.age_bands.upper, df["age"].to_numpy(), side="right")
 
@@ -67,22 +74,31 @@ def _bmi_mean(df, params):
     return base + b.drift_per_year.value * (np.minimum(df["age"].to_numpy(float), b.drift_end_age.value) - 40)
 
 
-def test_bmi_is_lognormal_with_the_stated_median_drift_and_spread(cohort, params):
-    sd = params.cohort.bmi.sd_log.value
-    median = _bmi_mean(cohort, params) * np.exp(-sd**2 / 2)  # mean_at_40 is the mean (see generator)
-    z = np.log(cohort["bmi"].to_numpy(float) / median) / sd
-    # standard normal given age and sex: KS on Phi(z), mean 0 and sd 1
+def test_bmi_is_lognormal_with_the_stated_median_drift_and_spread(unfloored):
+    p, df = unfloored
+    sd = p.cohort.bmi.sd_log.value
+    median = _bmi_mean(df, p) * np.exp(-sd**2 / 2)  # mean_at_40 is the mean (see generator)
+    z = np.log(df["bmi"].to_numpy(float) / median) / sd
     assert stats.kstest(z, "norm").pvalue > 1e-4
     assert_mean(z, 0.0, "standardised log BMI", sd=1.0)
-    # drift: the sample median of BMI / mean formula is exp(-sd^2/2) in each band and sex
-    band = _band(cohort, params)
+    assert_mean(df["bmi"].to_numpy(float) - _bmi_mean(df, p), 0.0, "BMI minus its stated mean")
+    # drift: half of each age band and sex lies above the stated median for its age
+    band = _band(df, p)
     for b in range(6):
-        sel = band == b
-        above = (cohort["bmi"].to_numpy(float)[sel] > median[sel]).sum()
-        assert_binomial(above, sel.sum(), 0.5, f"BMI above its median, band {b}")
-    assert cohort["bmi"].min() >= params.cohort.bmi.minimum.value
-    # weighted mean rises by drift_per_year between bands (mean of bmi - mean formula is 0)
-    assert_mean(cohort["bmi"].to_numpy(float) - _bmi_mean(cohort, params), 0.0, "BMI mean")
+        for sex in ("female", "male"):
+            sel = (band == b) & (df["sex"] == sex).to_numpy()
+            above = (df["bmi"].to_numpy(float)[sel] > median[sel]).sum()
+            assert_binomial(above, sel.sum(), 0.5, f"BMI above its median, band {b}, {sex}")
+
+
+def test_bmi_floor_takes_the_lower_tail(cohort, params):
+    b = params.cohort.bmi
+    sd = b.sd_log.value
+    median = _bmi_mean(cohort, params) * np.exp(-sd**2 / 2)
+    p = stats.norm.cdf(np.log(b.minimum.value / median) / sd)  # P(floored) for each person
+    floored = (cohort["bmi"].to_numpy(float) == np.float32(b.minimum.value)).sum()
+    assert abs(floored - p.sum()) < Z * np.sqrt((p * (1 - p)).sum())
+    assert cohort["bmi"].min() >= np.float32(b.minimum.value)
 
 
 def _latent(name, seed, n):
@@ -90,13 +106,14 @@ def _latent(name, seed, n):
     return generator(seed, f"cohort.{name}", 0).standard_normal(n)
 
 
-def test_copula_correlations_are_recovered(cohort, params):
+def test_copula_correlations_are_recovered(unfloored):
+    params, cohort = unfloored
     corr = params.cohort.correlation
     r = dict(zip(corr.order, np.asarray(corr.matrix.value), strict=True))
     rho = {(a, b): r[a][corr.order.index(b)] for a in corr.order for b in corr.order}
     sd = params.cohort.bmi.sd_log.value
     z_bmi = np.log(cohort["bmi"].to_numpy(float) / (_bmi_mean(cohort, params) * np.exp(-sd**2 / 2))) / sd
-    z_smoke = _latent("smoking", 11, N)  # whole population: no truncation
+    z_smoke = _latent("smoking", 12, N)  # whole population: no truncation
     # continuous pair: Fisher z interval at the stated false-alarm rate
     fisher = np.arctanh(np.corrcoef(z_bmi, z_smoke)[0, 1])
     assert abs(fisher - np.arctanh(rho["bmi", "smoking"])) < Z / np.sqrt(N - 3)
