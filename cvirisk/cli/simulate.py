@@ -15,7 +15,13 @@ import argparse
 import math
 import sys
 
-from cvirisk.cli._common import add_params_options, add_seed_option, existing_file, load_params_from_args, non_negative_int
+from cvirisk.cli._common import (
+    add_params_options,
+    add_seed_option,
+    existing_file,
+    load_params_from_args,
+    non_negative_int,
+)
 from cvirisk.exceptions import InputError
 
 
