@@ -229,11 +229,13 @@ def summarize_prandoni(sim: Simulated) -> dict[str, Estimate]:
     pts = ev[(ev["event"] == "valve_failure") & (ev["detail"].astype(str) == "post_thrombotic") & (ev["t"] >= 0)]
     pts_t = pts.groupby("person_id")["t"].min().reindex(ids).to_numpy()
     end = follow_up_end(ev, ids, sim.years).to_numpy()
-    est = cumulative_incidence_after_index(first.to_numpy(), pts_t, end, (2.0, 5.0, 8.0))
+    w = co.set_index("person_id")["weight"].reindex(ids).to_numpy(float) if "weight" in co.columns else None
+    est = cumulative_incidence_after_index(first.to_numpy(), pts_t, end, (2.0, 5.0, 8.0), weights=w)
     # post-thrombotic damage can only strike competent deep valves: how many were already incompetent?
     deep = ev[(ev["event"] == "valve_failure") & ev["detail"].astype(str).isin(["deep", "post_thrombotic", "congenital"])]
     deep_t = deep.groupby("person_id")["t"].min().reindex(ids).to_numpy()
-    already = float(np.mean(deep_t <= first.to_numpy())) if len(ids) else float("nan")
+    ww = np.ones(len(ids)) if w is None else w
+    already = float(np.average(deep_t <= first.to_numpy(), weights=ww)) if len(ids) else float("nan")
     detail = {"first_dvts": int(len(ids)), "deep_reflux_before_dvt_percent": round(100 * already, 1)}
     est = [Estimate(e.value, e.low, e.high, e.n, detail) for e in est]
     return dict(zip(("pts_after_dvt_2y", "pts_after_dvt_5y", "pts_after_dvt_8y"), est, strict=True))

@@ -249,46 +249,49 @@ def cumulative_incidence_after_index(
     end_t: np.ndarray,
     horizons: Sequence[float],
     scale: float = 100.0,
+    weights: np.ndarray | None = None,
 ) -> list[Estimate]:
     """Kaplan-Meier cumulative incidence ``1 - S(h)`` of an event after an index time, with Greenwood intervals.
 
     ``event_t`` is NaN when the event does not occur; ``end_t`` is the end of observation.
-    Intervals are on the complementary log-log scale.
+    With ``weights`` the risk sets and events are weighted (an oversampled cohort) and the
+    Greenwood variance uses counts scaled to Kish's effective sample size. Intervals are on
+    the complementary log-log scale.
     """
     index_t = np.asarray(index_t, dtype=float)
+    n = len(index_t)
+    if n == 0:
+        return [Estimate(float("nan"), float("nan"), float("nan"), 0.0) for _ in horizons]
+    w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
     dur_e = np.asarray(event_t, dtype=float) - index_t
     dur_c = np.asarray(end_t, dtype=float) - index_t
     happened = np.isfinite(dur_e) & (dur_e <= dur_c)
-    dur = np.where(happened, dur_e, dur_c)
-    dur = np.clip(dur, 0, None)
+    dur = np.clip(np.where(happened, dur_e, dur_c), 0, None)
     order = np.argsort(dur, kind="stable")
-    dur, happened = dur[order], happened[order]
-    times = np.unique(dur[happened])
-    n = len(dur)
-    out = []
-    if n == 0:
-        return [Estimate(float("nan"), float("nan"), float("nan"), 0.0) for _ in horizons]
-    at_risk = n - np.searchsorted(dur, times, side="left")
-    d = np.array([np.sum((dur == t) & happened) for t in times]) if len(times) < 5000 else (
-        pd.Series(dur[happened]).value_counts().reindex(times).to_numpy()
-    )
+    dur, happened, w = dur[order], happened[order], w[order]
+    n_eff = float(w.sum() ** 2 / (w**2).sum())
+    k = n_eff / float(w.sum())  # weighted counts -> effective counts
+    times, inv = np.unique(dur[happened], return_inverse=True)
+    d = np.bincount(inv, weights=w[happened], minlength=len(times))
+    w_after = np.concatenate([np.cumsum(w[::-1])[::-1], [0.0]])
+    at_risk = w_after[np.searchsorted(dur, times, side="left")]
     s = np.cumprod(1 - d / at_risk)
     with np.errstate(divide="ignore", invalid="ignore"):
-        gw = np.cumsum(d / (at_risk * (at_risk - d)))
+        gw = np.cumsum((k * d) / ((k * at_risk) * (k * at_risk - k * d)))
+    out = []
     for h in horizons:
-        k = np.searchsorted(times, h, side="right") - 1
-        if k < 0:
-            out.append(Estimate(0.0, 0.0, 0.0, n))
+        j = np.searchsorted(times, h, side="right") - 1
+        if j < 0:
+            out.append(Estimate(0.0, 0.0, 0.0, n_eff))
             continue
-        sv, v = s[k], gw[k]
+        sv, v = s[j], gw[j]
         if sv <= 0 or sv >= 1 or not np.isfinite(v):
-            out.append(Estimate((1 - sv) * scale, (1 - sv) * scale, (1 - sv) * scale, n))
+            out.append(Estimate((1 - sv) * scale, (1 - sv) * scale, (1 - sv) * scale, n_eff))
             continue
-        # log(-log S) interval
         se = np.sqrt(v) / abs(np.log(sv))
         lo_s = sv ** np.exp(Z * se)
         hi_s = sv ** np.exp(-Z * se)
-        out.append(Estimate((1 - sv) * scale, (1 - hi_s) * scale, (1 - lo_s) * scale, n, {"at_risk_start": n}))
+        out.append(Estimate((1 - sv) * scale, (1 - hi_s) * scale, (1 - lo_s) * scale, n_eff))
     return out
 
 
