@@ -121,3 +121,61 @@ def test_every_person_enters_at_18_and_at_baseline_and_exits_once(params, cohort
     assert (ev["event"] == "exit").sum() == len(cohort)
     deaths = ev[ev["event"] == "death"]
     assert set(deaths["person_id"]) == set(res.persons.loc[~res.persons["alive"], "person_id"])
+
+
+def _log_hazard_jump(kernel, person, event_name):
+    """Log hazards of all transitions just before and just after a scheduled event fires."""
+    from cvirisk.model.state import SCHED
+
+    idx = np.array([person])
+    code = kernel.n_transitions + SCHED[event_name]
+    st, hz = kernel.state, kernel.hazards
+    while True:
+        t_next, what = kernel.plan(idx)
+        assert np.isfinite(t_next[0]), f"{event_name} never happened"
+        kernel.advance(idx, t_next)
+        if what[0] == code:
+            age = st.age0[idx] + st.t[idx]
+            before = hz.log_hazard(age, st.X[idx], st.X1[idx])
+            kernel.fire(idx, what)
+            after = hz.log_hazard(age, st.X[idx], st.X1[idx])
+            return before, after
+        kernel.fire(idx, what)
+
+
+@pytest.mark.parametrize(
+    ("event_name", "columns", "feature", "change"),
+    [
+        ("retirement", {"sedentary_work": True}, "sedentary_work", -1.0),
+        ("smoking_quit_prior", {"smoking": "former", "smoking_quit_age": 40.0}, "smoking_former", 1.0),
+        ("bmi_30", {"bmi": 31.0}, None, 0.0),
+    ],
+)
+def test_hazards_are_recomputed_when_a_driver_changes(params, event_name, columns, feature, change):
+    quiet = with_overrides(params, {"natural_history.transitions.death_background.rate_per_year": 0.0})
+    k = Kernel(quiet, uniform_cohort(1, age=70.0, **columns), seed=1, years=5)
+    (lh0, b0), (lh1, b1) = _log_hazard_jump(k, 0, event_name)
+    trans = quiet.natural_history.transitions
+    for tid, j in k.hazards.index.items():
+        if not np.isfinite(lh0[0, j]):  # switched off
+            continue
+        hrs = getattr(trans, tid).hazard_ratios
+        expected = 0.0
+        if feature is not None and feature in hrs:
+            expected += change * np.log(hrs[feature].value)
+        if event_name == "smoking_quit_prior" and "smoking_current" in hrs:
+            expected -= np.log(hrs["smoking_current"].value)
+        assert lh1[0, j] - lh0[0, j] == pytest.approx(expected, abs=1e-9), tid
+    np.testing.assert_allclose(b1, b0)  # slopes unchanged: these drivers are steps
+
+
+def test_bmi_drift_end_flattens_the_slope_of_bmi_driven_hazards(params):
+    k = Kernel(params, uniform_cohort(1, age=70.0, bmi=28.0), seed=1, years=5)
+    (_, b0), (_, b1) = _log_hazard_jump(k, 0, "drift_end")
+    j = k.hazards.index["edema"]
+    drift = params.cohort.bmi.drift_per_year.value
+    hr_bmi = params.natural_history.transitions.edema.hazard_ratios["bmi_per_5"].value
+    hr_avp = params.natural_history.transitions.edema.hazard_ratios["avp_per_10"].value
+    per_bmi = params.venous_pressure.per_bmi_unit_mmhg.value
+    expected = drift / 5 * np.log(hr_bmi) + per_bmi * drift / 10 * np.log(hr_avp)
+    assert b0[0, j] - b1[0, j] == pytest.approx(expected)
