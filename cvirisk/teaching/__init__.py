@@ -1,0 +1,186 @@
+"""Teaching material as data, and the model's calcification output arranged for teaching.
+
+The clinical picture, the imaging findings and the differential diagnosis of subcutaneous
+calcification live in ``content.yaml`` beside this module (package data); :func:`load_content`
+reads it. :func:`rank_differential` matches a described radiograph against the conditions of
+the differential. :func:`calcification_by_duration` and :func:`calcification_onsets` read a
+simulated event log and show what the seed note says in words: trabecular and reticular
+calcification belong to longer and more severe disease.
+
+Examples
+--------
+>>> content = load_content()
+>>> [t["id"] for t in content["imaging"]["calcification_types"]]
+['punctate', 'trabecular', 'reticular']
+>>> rank_differential(morphology="sheet-like", distribution="proximal").iloc[0]["id"]
+'calcinosis_universalis'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from cvirisk.exceptions import InputError
+
+__all__ = [
+    "CALCIFICATION_TYPES",
+    "DURATION_BINS",
+    "FEATURES",
+    "calcification_by_duration",
+    "calcification_onsets",
+    "cvi_onset",
+    "differential_features",
+    "load_content",
+    "rank_differential",
+]
+
+#: Calcification types in the order the disease advances through them.
+CALCIFICATION_TYPES: tuple[str, ...] = ("punctate", "trabecular", "reticular")
+#: Features of a radiograph used by :func:`rank_differential`.
+FEATURES: tuple[str, ...] = ("morphology", "distribution", "depth", "periostitis")
+#: Default bins of disease duration (years since the first C3+ class).
+DURATION_BINS: tuple[float, ...] = (0.0, 5.0, 10.0, 20.0, 30.0, np.inf)
+
+
+@lru_cache(maxsize=1)
+def _content() -> dict[str, Any]:
+    text = resources.files(__package__).joinpath("content.yaml").read_text(encoding="utf-8")
+    return yaml.safe_load(text)
+
+
+def load_content() -> dict[str, Any]:
+    """The teaching content (clinical picture, imaging, differential) as a fresh nested dict."""
+    import copy
+
+    return copy.deepcopy(_content())
+
+
+def differential_features() -> dict[str, list[str]]:
+    """Each radiograph feature and the values a reader may pick for it."""
+    feats = _content()["differential"]["features"]
+    return {name: list(feats[name]["values"]) for name in FEATURES}
+
+
+def rank_differential(**observed: str | None) -> pd.DataFrame:
+    """Rank the conditions of the differential by how many observed features fit them.
+
+    Parameters
+    ----------
+    **observed
+        Any of ``morphology``, ``distribution``, ``depth``, ``periostitis`` with one of the
+        values of :func:`differential_features`; None or missing means "not assessed".
+
+    Returns
+    -------
+    DataFrame
+        One row a condition, best first: ``id``, ``name``, ``matches``, ``assessed``,
+        ``score`` (matches / assessed; NaN when nothing was assessed), ``fits`` and
+        ``conflicts`` (the features that fit or argue against it), ``key_point``.
+    """
+    allowed = differential_features()
+    unknown = sorted(set(observed) - set(allowed))
+    if unknown:
+        raise InputError(f"unknown radiograph feature(s) {', '.join(unknown)}; use {', '.join(FEATURES)}")
+    given = {k: v for k, v in observed.items() if v is not None}
+    for name, value in given.items():
+        if value not in allowed[name]:
+            raise InputError(f"{name}={value!r}: choose one of {', '.join(allowed[name])}")
+    rows = []
+    for cond in _content()["differential"]["conditions"]:
+        fits = [f"{k}={v}" for k, v in given.items() if v in cond[k]]
+        conflicts = [f"{k}={v}" for k, v in given.items() if v not in cond[k]]
+        rows.append({
+            "id": cond["id"], "name": cond["name"], "matches": len(fits), "assessed": len(given),
+            "score": len(fits) / len(given) if given else np.nan,
+            "fits": ", ".join(fits), "conflicts": ", ".join(conflicts), "key_point": cond["key_point"].strip(),
+        })  # fmt: skip
+    out = pd.DataFrame(rows)
+    return out.sort_values(["matches", "id"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
+def _kind(events: pd.DataFrame, kind: str) -> pd.DataFrame:
+    return events[events["event"].astype(str) == kind]
+
+
+def cvi_onset(events: pd.DataFrame) -> pd.Series:
+    """Time ``t`` of each person's first CEAP class C3 or worse (the start of CVI), by person_id."""
+    ceap = _kind(events, "ceap")
+    cls = pd.to_numeric(ceap["detail"].astype(str).str[1:], errors="coerce")
+    first = ceap[(cls >= 3).to_numpy()].groupby("person_id", observed=True)["t"].min()
+    return first.rename("t_onset")
+
+
+def _ulcer_first(events: pd.DataFrame) -> pd.Series:
+    ceap = _kind(events, "ceap")
+    return ceap[ceap["detail"].astype(str) == "C6"].groupby("person_id", observed=True)["t"].min()
+
+
+def calcification_onsets(events: pd.DataFrame) -> pd.DataFrame:
+    """Every calcification event with the disease duration and ulcer history at that moment.
+
+    Returns
+    -------
+    DataFrame
+        ``person_id``, ``type``, ``age``, ``years_since_cvi`` (NaN if it happened before C3),
+        ``ulcer_before`` (an ulcer had opened by then).
+    """
+    calc = _kind(events, "calcification")
+    onset = cvi_onset(events)
+    ulcer = _ulcer_first(events)
+    pid = calc["person_id"]
+    t = calc["t"].to_numpy(float)
+    since = t - onset.reindex(pid).to_numpy(float)
+    ulcer_t = ulcer.reindex(pid).to_numpy(float)
+    return pd.DataFrame({
+        "person_id": pid.to_numpy(), "type": calc["detail"].astype(str).to_numpy(),
+        "age": calc["age"].to_numpy(float), "years_since_cvi": since,
+        "ulcer_before": np.nan_to_num(ulcer_t, nan=np.inf) <= t,
+    })  # fmt: skip
+
+
+def _labels(bins: Sequence[float]) -> list[str]:
+    out = []
+    for lo, hi in zip(bins[:-1], bins[1:], strict=True):
+        out.append(f"{lo:g}+" if not np.isfinite(hi) else f"{lo:g}-{hi:g}")
+    return out
+
+
+def calcification_by_duration(events: pd.DataFrame, bins: Sequence[float] = DURATION_BINS) -> pd.DataFrame:
+    """Share of each calcification type by disease duration, at each person's last observation.
+
+    Persons who ever reached C3+ are counted once, at their last event (exit or death), with
+    the most advanced calcification type they had by then (``none`` if none).
+
+    Returns
+    -------
+    DataFrame
+        Long format: ``duration`` (bin label, ordered), ``type`` (``none``, ``punctate``,
+        ``trabecular``, ``reticular``), ``n`` (persons of that type in the bin), ``share``
+        and ``n_bin`` (persons in the bin).
+    """
+    bins = [float(b) for b in bins]
+    if len(bins) < 2 or any(b >= c for b, c in zip(bins[:-1], bins[1:], strict=False)):
+        raise InputError("duration bins must be at least two increasing numbers")
+    onset = cvi_onset(events)
+    last_t = events.groupby("person_id", observed=True)["t"].max().reindex(onset.index)
+    duration = (last_t - onset).to_numpy(float)
+    calc = _kind(events, "calcification")
+    rank = calc["detail"].astype(str).map({k: i for i, k in enumerate(CALCIFICATION_TYPES)})
+    worst = rank.groupby(calc["person_id"].to_numpy()).max().reindex(onset.index)
+    types = np.array(["none", *CALCIFICATION_TYPES])
+    person_type = types[(worst.fillna(-1).to_numpy(int) + 1)]
+    labels = _labels(bins)
+    band = pd.cut(duration, bins=bins, right=False, labels=labels)
+    frame = pd.DataFrame({"duration": band, "type": pd.Categorical(person_type, categories=list(types))})
+    counts = frame.groupby(["duration", "type"], observed=False).size().rename("n").reset_index()
+    n_bin = counts.groupby("duration", observed=False)["n"].transform("sum")
+    counts["n_bin"] = n_bin.to_numpy()
+    counts["share"] = np.where(n_bin > 0, counts["n"] / n_bin.where(n_bin > 0, 1), np.nan)
+    return counts[["duration", "type", "n", "share", "n_bin"]]
