@@ -13,7 +13,12 @@ from cvirisk.exceptions import InputError, UnsupportedError
 from cvirisk.params import load_params
 from cvirisk.sim import simulate
 from cvirisk.sim.runner import RunSpec, Unit, collect, read_events, read_persons, run, unit_dir
-from cvirisk.sim.scale.sources import FrameCohort, GeneratedCohort, ParquetCohort, write_cohort_parquet
+from cvirisk.sim.scale.sources import (
+    FrameCohort,
+    GeneratedCohort,
+    ParquetCohort,
+    write_cohort_parquet,
+)
 
 YEARS = 15
 VV = "natural_history.transitions.varicose_veins.rate_per_year"

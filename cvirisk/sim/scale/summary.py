@@ -2,9 +2,9 @@
 
 :func:`summarise` reduces one chunk to a small JSON-ready dictionary of counts (baseline
 CEAP class by age band, persons with each kind of event in follow-up, event counts,
-person-years); :func:`merge_summaries` adds such dictionaries up. :func:`chunk_tables`
-makes a chunk's events and persons independent of the chunk (categories that depend on
-which values occur are written as strings; :func:`restore_categories` undoes that).
+person-years); :func:`merge_summaries` adds such dictionaries up. :func:`parquet_bytes`
+writes a chunk's tables so that every chunk has the same schema (categoricals with 32-bit
+codes), and :func:`restore_categories` gives collected tables the categories of one whole run.
 
 Examples
 --------
@@ -35,42 +35,40 @@ __all__ = [
 ]  # fmt: skip
 
 
-def _stringify(df: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
-    out = df.copy()
-    for c in columns:
-        out[c] = out[c].astype(str).astype(object)
-    return out
-
-
 def chunk_tables(result, cohort_columns: Iterable[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Events and persons of one chunk with chunk-independent dtypes.
+    """Events and persons of one chunk, as written to its unit files.
 
-    ``detail`` and the outcome columns of ``persons`` (those not in the cohort) are
-    categoricals whose categories are the values present, which depend on the chunk; they
-    are written as strings. :func:`restore_categories` turns them back into categoricals.
+    ``detail`` and the categorical outcome columns of ``persons`` have the values present
+    as categories, which depend on the chunk; :func:`parquet_bytes` stores every
+    categorical with 32-bit codes so that all chunks share one schema, and
+    :func:`restore_categories` gives a collected table the categories of one whole run.
     """
-    cohort_columns = set(cohort_columns)
-    events = _stringify(result.events, ["detail"])
-    outcome_cats = [
-        c for c in result.persons.columns
-        if c not in cohort_columns and isinstance(result.persons[c].dtype, pd.CategoricalDtype)
-    ]  # fmt: skip
-    return events, _stringify(result.persons, outcome_cats)
+    return result.events, result.persons
 
 
 def restore_categories(df: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
-    """Turn string columns into categoricals with sorted categories (as one whole run has them)."""
+    """Make ``columns`` categoricals of exactly the values present, sorted (as one whole run has them)."""
     for c in columns:
-        if c in df.columns and df[c].dtype == object:
-            values = df[c].astype(str)
+        if c not in df.columns:
+            continue
+        col = df[c]
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            col = col.cat.remove_unused_categories()
+            df[c] = col.cat.reorder_categories(sorted(col.cat.categories.astype(str)))
+        elif col.dtype == object:
+            values = col.astype(str)
             df[c] = pd.Categorical(values, categories=sorted(set(values.tolist())))
     return df
 
 
 def parquet_bytes(df: pd.DataFrame) -> bytes:
-    """``df`` as Parquet bytes (zstd, no index); equal frames give equal bytes."""
+    """``df`` as Parquet bytes (zstd, no index, categoricals with int32 codes); equal frames give equal bytes."""
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    for i, f in enumerate(table.schema):
+        if pa.types.is_dictionary(f.type) and f.type.index_type != pa.int32():
+            table = table.set_column(i, f.name, table.column(i).cast(pa.dictionary(pa.int32(), f.type.value_type)))
     sink = io.BytesIO()
-    pq.write_table(pa.Table.from_pandas(df, preserve_index=False), sink, compression="zstd")
+    pq.write_table(table, sink, compression="zstd")
     return sink.getvalue()
 
 
@@ -104,9 +102,11 @@ def summarise(events: pd.DataFrame, persons: pd.DataFrame, params) -> dict[str, 
     pid = events["person_id"].to_numpy(np.int64)
     t = events["t"].to_numpy(float)
     kind = events["event"].cat.codes.to_numpy()
-    detail = events["detail"].astype(str).to_numpy()
     cats = list(events["event"].cat.categories)
     code = {k: cats.index(k) for k in EVENT_KINDS}
+    detail_cat = events["detail"].astype("category")
+    detail = detail_cat.cat.codes.to_numpy()
+    detail_code = {str(d): i for i, d in enumerate(detail_cat.cat.categories)}
 
     ids = persons["person_id"].to_numpy(np.int64)
     edges, labels = band_labels(params)
@@ -119,7 +119,8 @@ def summarise(events: pd.DataFrame, persons: pd.DataFrame, params) -> dict[str, 
         first = np.unique(p, return_index=True)[1]
         order = np.argsort(ids, kind="stable")
         rows = order[np.searchsorted(ids, p[first], sorter=order)]
-        cls[rows] = [int(x[1:]) for x in d[first]]
+        ceap_of_code = np.array([int(c[1:]) if c[:1] == "C" and c[1:].isdigit() else 0 for c in detail_code] or [0])
+        cls[rows] = ceap_of_code[d[first]]
     prevalence = {lab: np.bincount(cls[band == b], minlength=7).tolist() for b, lab in enumerate(labels)}
 
     fu = t >= 0
@@ -132,7 +133,8 @@ def summarise(events: pd.DataFrame, persons: pd.DataFrame, params) -> dict[str, 
             continue
         for d in DETAILS.get(k, ()):
             if d:
-                with_[f"{k}:{d}"] = _n_persons(pid[mk & (detail == d)])
+                dc = detail_code.get(d, -2)
+                with_[f"{k}:{d}"] = _n_persons(pid[mk & (detail == dc)]) if dc >= 0 else 0
     exits = fu & (kind == code["exit"])
     return {
         "persons": len(persons),
