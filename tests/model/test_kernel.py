@@ -179,3 +179,14 @@ def test_bmi_drift_end_flattens_the_slope_of_bmi_driven_hazards(params):
     per_bmi = params.venous_pressure.per_bmi_unit_mmhg.value
     expected = drift / 5 * np.log(hr_bmi) + per_bmi * drift / 10 * np.log(hr_avp)
     assert b0[0, j] - b1[0, j] == pytest.approx(expected)
+
+
+def test_budgets_come_from_the_named_transition_streams(params):
+    from cvirisk.random import exponentials, uniforms
+
+    c = uniform_cohort(5, first_id=100)
+    k = Kernel(params, c, seed=7, years=1, replication=2)
+    for tid, j in k.hazards.index.items():
+        expected = exponentials(7, 2, f"transition.{tid}", c["person_id"], 0)
+        np.testing.assert_array_equal(k.state.E[:, j], expected)
+    np.testing.assert_array_equal(k.uniform("duplex", np.arange(5), 3), uniforms(7, 2, "duplex", c["person_id"], 3))
