@@ -34,7 +34,6 @@ Examples
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import os
@@ -49,7 +48,14 @@ from cvirisk.exceptions import InputError, UnsupportedError
 from cvirisk.io.atomic import write_json_atomic
 from cvirisk.sim.scale.collect import Collected, collect, read_events, read_persons
 from cvirisk.sim.scale.sources import CohortSource, as_source
-from cvirisk.sim.scale.summary import chunk_tables, parquet_bytes, summarise, write_bytes_atomic
+from cvirisk.sim.scale.units import (
+    Unit,
+    execute_unit,
+    is_complete,
+    stable_hash,
+    unit_dir,
+    write_unit,
+)
 
 __all__ = [
     "Unit", "RunSpec", "RunReport", "run", "run_units", "execute_unit", "unit_dir", "is_complete",
@@ -57,31 +63,6 @@ __all__ = [
 ]  # fmt: skip
 
 ENGINES = ("fast", "reference")
-FILES = ("events.parquet", "persons.parquet")
-
-
-@dataclass(frozen=True, order=True)
-class Unit:
-    """One unit of work; the field order is the canonical order of results."""
-
-    seed: int
-    replication: int
-    draw: int
-    chunk: int
-
-    @property
-    def parts(self) -> tuple[str, ...]:
-        return (f"seed={self.seed}", f"replication={self.replication}", f"draw={self.draw}", f"chunk={self.chunk}")
-
-
-def unit_dir(out_dir: str | os.PathLike[str], unit: Unit) -> Path:
-    """``OUT/units/seed=S/replication=R/draw=D/chunk=C``."""
-    return Path(out_dir, "units", *unit.parts)
-
-
-def _hash(obj: Any) -> str:
-    text = json.dumps(obj, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True, eq=False)
@@ -164,7 +145,7 @@ class RunSpec:
             "surgery_approximation": surgery_approximation, "chunk_size": spec.chunk_size,
             "cohort": cohort.identity(),
         }  # fmt: skip
-        return replace(spec, fingerprint=_hash(key))
+        return replace(spec, fingerprint=stable_hash(key))
 
     @property
     def n_chunks(self) -> int:
@@ -195,69 +176,6 @@ class RunSpec:
             "surgery_approximation": self.surgery_approximation, "seeds": list(self.seeds),
             "replications": self.replications, "draws": list(self.draws), "params": self.params,
         }  # fmt: skip
-
-
-_PARAMS_CACHE: dict[tuple[str, int], Any] = {}
-
-
-def _params_for(spec: RunSpec, draw: int):
-    """The parameters of a draw (cached per process; Params are immutable)."""
-    key = (_hash([spec.params, spec.draws[draw]]), draw)
-    if key not in _PARAMS_CACHE:
-        from cvirisk.params import params_from_dict, with_overrides
-
-        base = params_from_dict(spec.params, "run parameters")
-        overrides = spec.draws[draw]
-        _PARAMS_CACHE.clear() if len(_PARAMS_CACHE) > 64 else None
-        _PARAMS_CACHE[key] = with_overrides(base, overrides, f"draw {draw}") if overrides else base
-    return _PARAMS_CACHE[key]
-
-
-def execute_unit(spec: RunSpec, unit: Unit, out_dir: str | None = None) -> dict[str, Any]:
-    """Simulate one unit; write it under ``out_dir`` (summary last), or return its file bytes.
-
-    Returns ``{"unit", "summary"}``, plus ``"files"`` (name -> bytes) when ``out_dir`` is None.
-    """
-    from cvirisk.sim import simulate
-    from cvirisk.sim.fast import check_supported, simulate_fast
-
-    params = _params_for(spec, unit.draw)
-    start, stop = spec.chunk_range(unit.chunk)
-    cohort = spec.cohort.rows(start, stop)
-    args = dict(params=params, seed=unit.seed, years=spec.years, replication=unit.replication)
-    if spec.engine == "fast":
-        check_supported(params, spec.surgery_approximation)
-        result = simulate_fast(cohort, surgery_approximation=spec.surgery_approximation, **args)
-    else:
-        result = simulate(cohort, engine="reference", **args)
-    events, persons = chunk_tables(result, cohort.columns)
-    summary = {
-        "unit": unit.__dict__.copy(), "fingerprint": spec.fingerprint, "rows": [start, stop],
-        "draw_overrides": spec.draws[unit.draw], **summarise(result.events, result.persons, params),
-    }  # fmt: skip
-    files = {"events.parquet": parquet_bytes(events), "persons.parquet": parquet_bytes(persons)}
-    if out_dir is None:
-        return {"unit": unit, "summary": summary, "files": files}
-    _write_unit(out_dir, unit, files, summary)
-    return {"unit": unit, "summary": summary}
-
-
-def _write_unit(out_dir: str | os.PathLike[str], unit: Unit, files: dict[str, bytes], summary: dict) -> None:
-    d = unit_dir(out_dir, unit)
-    for name, data in files.items():
-        write_bytes_atomic(data, d / name)
-    write_json_atomic(summary, d / "summary.json")  # the completion marker, always last
-
-
-def is_complete(out_dir: str | os.PathLike[str], spec: RunSpec, unit: Unit) -> bool:
-    """True when ``unit`` has a summary from this run (same fingerprint and draw) and its files."""
-    d = unit_dir(out_dir, unit)
-    try:
-        summary = json.loads((d / "summary.json").read_text())
-    except (FileNotFoundError, json.JSONDecodeError):
-        return False
-    same = summary.get("fingerprint") == spec.fingerprint and summary.get("draw_overrides") == spec.draws[unit.draw]
-    return same and all((d / f).is_file() for f in FILES)
 
 
 def _iter_local(spec: RunSpec, units: list[Unit], out: str, workers: int) -> Iterator[dict]:
@@ -306,7 +224,7 @@ def _iter_dask(spec: RunSpec, units: list[Unit], out: str, scheduler, write_on: 
             res = fut.result()
             fut.release()
             if "files" in res:
-                _write_unit(out, res["unit"], res.pop("files"), res["summary"])
+                write_unit(out, res["unit"], res.pop("files"), res["summary"])
             yield res
     finally:
         if own:
@@ -394,3 +312,36 @@ def run(spec: RunSpec, out_dir: str | os.PathLike[str], **kwargs) -> RunReport:
         run_units(spec, todo, out, **kwargs)
     return RunReport(out, ran=todo, skipped=[u for u in units if u not in set(todo)])
 
+
+
+# -- command line -------------------------------------------------------------------------------
+def add_arguments(parser) -> None:
+    """Add the options of large runs to an argparse parser (used by ``cvirisk simulate``)."""
+    from cvirisk.cli._common import positive_int
+
+    g = parser.add_argument_group("large runs (chunks, replications, processes, Dask)")
+    g.add_argument("--chunk-size", type=positive_int, metavar="N",
+                   help="stream persons in chunks of N to OUT/units/... (memory bounded by N)")  # fmt: skip
+    g.add_argument("--replications", type=positive_int, metavar="R", help="run replications 0 .. R-1")
+    g.add_argument("--workers", type=positive_int, metavar="K", help="local processes (default: CPU count)")
+    g.add_argument("--scheduler", metavar="ADDRESS", help="run on this Dask scheduler, e.g. tcp://10.0.0.5:8786")
+    g.add_argument("--write-on", choices=("worker", "client"),
+                   help="who writes unit files on Dask (worker: OUT on a shared file system; default client)")  # fmt: skip
+    g.add_argument("--summaries-only", action="store_true",
+                   help="collect summaries only; keep events partitioned under OUT/units (very large runs)")  # fmt: skip
+
+
+def wants_runner(args) -> bool:
+    """True when any large-run option was given on the command line."""
+    return any(getattr(args, a, None) for a in ("chunk_size", "replications", "workers", "scheduler"))
+
+
+def run_from_args(args, cohort, params, out_dir, progress: bool | None = None) -> Collected:
+    """Run and collect from parsed options (``--seed --years --engine --surgery-approximation`` included)."""
+    spec = RunSpec.build(
+        cohort, params=params, years=args.years, seeds=args.seed, replications=args.replications or 1,
+        chunk_size=args.chunk_size or max(len(cohort) if hasattr(cohort, "__len__") else 1, 1),
+        engine=args.engine, surgery_approximation=getattr(args, "surgery_approximation", None),
+    )  # fmt: skip
+    run(spec, out_dir, scheduler=args.scheduler, workers=args.workers, write_on=args.write_on, progress=progress)
+    return collect(out_dir, tables=not args.summaries_only)

@@ -158,3 +158,23 @@ def test_parquet_cohort_run_equals_frame_run(done, cohort, unlimited, tmp_path):
     run_json = json.loads((out / "run.json").read_text())
     assert run_json["n_chunks"] == 4 and run_json["engine"] == "fast"
     assert np.isfinite(json.loads((out / "collected" / "summary.json").read_text())["results"][1]["person_years"])
+
+
+def test_command_line_options(cohort, unlimited, tmp_path):
+    import argparse
+
+    from cvirisk.sim.runner import add_arguments, run_from_args, wants_runner
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--years", type=float, default=20.0)
+    parser.add_argument("--engine", default="fast")
+    parser.add_argument("--surgery-approximation", default=None)
+    add_arguments(parser)
+    assert not wants_runner(parser.parse_args([]))
+    args = parser.parse_args(["--seed", "3", "--years", str(YEARS), "--chunk-size", "150", "--replications", "2",
+                              "--workers", "1"])  # fmt: skip
+    assert wants_runner(args)
+    res = run_from_args(args, cohort, unlimited, tmp_path)
+    assert [r["replication"] for r in res.summary["results"]] == [0, 1]
+    assert res.summary["run"]["n_chunks"] == 4

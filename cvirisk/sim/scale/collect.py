@@ -27,6 +27,7 @@ import pyarrow.parquet as pq
 from cvirisk.exceptions import InputError
 from cvirisk.io.atomic import atomic_path, write_json_atomic
 from cvirisk.sim.scale.summary import merge_summaries, restore_categories
+from cvirisk.sim.scale.units import Unit, unit_dir
 
 __all__ = ["Collected", "collect", "read_events", "read_persons", "OUTCOME_COLUMNS"]
 
@@ -54,8 +55,6 @@ class Collected:
 
 
 def _units(out: Path, run: dict) -> list:
-    from cvirisk.sim.runner import Unit
-
     return [
         Unit(s, r, d, c)
         for s in sorted(run["seeds"]) for r in range(run["replications"])
@@ -65,8 +64,6 @@ def _units(out: Path, run: dict) -> list:
 
 def _concat(out: Path, units: list, name: str, target: Path) -> Path:
     """Stream ``name`` of every unit into ``target``, adding the batch columns."""
-    from cvirisk.sim.runner import unit_dir
-
     with atomic_path(target) as tmp:
         writer = None
         try:
@@ -103,8 +100,6 @@ def collect(out_dir: str | os.PathLike[str], tables: bool = True) -> Collected:
         run = json.loads((out / "run.json").read_text())
     except FileNotFoundError:
         raise InputError(f"{out}: not a run directory (no run.json)") from None
-    from cvirisk.sim.runner import unit_dir
-
     units = _units(out, run)
     summaries = []
     for u in units:

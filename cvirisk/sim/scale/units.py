@@ -1,0 +1,119 @@
+"""One unit of work of a run: (seed, replication, draw, chunk), its folder, execution and completion.
+
+A worker re-derives everything from its unit and the (small) run spec: the parameters of
+the draw, the cohort rows of the chunk, the random streams. :func:`execute_unit` writes the
+unit's tables first and its ``summary.json`` last, each atomically, so the summary marks a
+complete unit (:func:`is_complete`).
+
+Examples
+--------
+>>> unit_dir("OUT", Unit(1, 0, 2, 3)).as_posix()
+'OUT/units/seed=1/replication=0/draw=2/chunk=3'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cvirisk.io.atomic import write_json_atomic
+from cvirisk.sim.scale.summary import chunk_tables, parquet_bytes, summarise, write_bytes_atomic
+
+if TYPE_CHECKING:  # pragma: no cover
+    from cvirisk.sim.runner import RunSpec
+
+__all__ = ["Unit", "unit_dir", "execute_unit", "write_unit", "is_complete", "stable_hash", "FILES"]
+
+FILES = ("events.parquet", "persons.parquet")
+
+
+@dataclass(frozen=True, order=True)
+class Unit:
+    """One unit of work; the field order is the canonical order of results."""
+
+    seed: int
+    replication: int
+    draw: int
+    chunk: int
+
+    @property
+    def parts(self) -> tuple[str, ...]:
+        return (f"seed={self.seed}", f"replication={self.replication}", f"draw={self.draw}", f"chunk={self.chunk}")
+
+
+def unit_dir(out_dir: str | os.PathLike[str], unit: Unit) -> Path:
+    """``OUT/units/seed=S/replication=R/draw=D/chunk=C``."""
+    return Path(out_dir, "units", *unit.parts)
+
+
+def stable_hash(obj: Any) -> str:
+    """A 16-hex-digit hash of a JSON-ready object (key order does not matter)."""
+    text = json.dumps(obj, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+_PARAMS_CACHE: dict[tuple[str, int], Any] = {}
+
+
+def _params_for(spec: RunSpec, draw: int):
+    """The parameters of a draw (cached per process; Params are immutable)."""
+    key = (stable_hash([spec.params, spec.draws[draw]]), draw)
+    if key not in _PARAMS_CACHE:
+        from cvirisk.params import params_from_dict, with_overrides
+
+        base = params_from_dict(spec.params, "run parameters")
+        overrides = spec.draws[draw]
+        _PARAMS_CACHE.clear() if len(_PARAMS_CACHE) > 64 else None
+        _PARAMS_CACHE[key] = with_overrides(base, overrides, f"draw {draw}") if overrides else base
+    return _PARAMS_CACHE[key]
+
+
+def execute_unit(spec: RunSpec, unit: Unit, out_dir: str | None = None) -> dict[str, Any]:
+    """Simulate one unit; write it under ``out_dir`` (summary last), or return its file bytes.
+
+    Returns ``{"unit", "summary"}``, plus ``"files"`` (name -> bytes) when ``out_dir`` is None.
+    """
+    from cvirisk.sim import simulate
+    from cvirisk.sim.fast import check_supported, simulate_fast
+
+    params = _params_for(spec, unit.draw)
+    start, stop = spec.chunk_range(unit.chunk)
+    cohort = spec.cohort.rows(start, stop)
+    args = dict(params=params, seed=unit.seed, years=spec.years, replication=unit.replication)
+    if spec.engine == "fast":
+        check_supported(params, spec.surgery_approximation)
+        result = simulate_fast(cohort, surgery_approximation=spec.surgery_approximation, **args)
+    else:
+        result = simulate(cohort, engine="reference", **args)
+    events, persons = chunk_tables(result, cohort.columns)
+    summary = {
+        "unit": unit.__dict__.copy(), "fingerprint": spec.fingerprint, "rows": [start, stop],
+        "draw_overrides": spec.draws[unit.draw], **summarise(result.events, result.persons, params),
+    }  # fmt: skip
+    files = {"events.parquet": parquet_bytes(events), "persons.parquet": parquet_bytes(persons)}
+    if out_dir is None:
+        return {"unit": unit, "summary": summary, "files": files}
+    write_unit(out_dir, unit, files, summary)
+    return {"unit": unit, "summary": summary}
+
+
+def write_unit(out_dir: str | os.PathLike[str], unit: Unit, files: dict[str, bytes], summary: dict) -> None:
+    d = unit_dir(out_dir, unit)
+    for name, data in files.items():
+        write_bytes_atomic(data, d / name)
+    write_json_atomic(summary, d / "summary.json")  # the completion marker, always last
+
+
+def is_complete(out_dir: str | os.PathLike[str], spec: RunSpec, unit: Unit) -> bool:
+    """True when ``unit`` has a summary from this run (same fingerprint and draw) and its files."""
+    d = unit_dir(out_dir, unit)
+    try:
+        summary = json.loads((d / "summary.json").read_text())
+    except (FileNotFoundError, json.JSONDecodeError):
+        return False
+    same = summary.get("fingerprint") == spec.fingerprint and summary.get("draw_overrides") == spec.draws[unit.draw]
+    return same and all((d / f).is_file() for f in FILES)
