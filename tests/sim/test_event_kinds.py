@@ -36,7 +36,13 @@ def test_every_event_kind_and_detail_in_a_high_risk_cohort():
         sedentary_work=rng.random(n) < 0.5, family_history=rng.random(n) < 0.5,
         prior_dvt=prior, prior_dvt_age=np.where(prior, age - 5.0, np.nan), congenital_absence=rng.random(n) < 0.05,
     )  # fmt: skip
-    params = load_params(overrides={"cohort.smoking.start_age": 20.0})
+    t = "natural_history.transitions"
+    params = load_params(overrides={
+        "cohort.smoking.start_age": 20.0,
+        # rare complications pinned so that recalibrating the defaults cannot make them vanish here
+        f"{t}.dvt.rate_per_year": 0.0007, f"{t}.skin_changes.rate_per_year": 0.0035,
+        f"{t}.ulcer_open.rate_per_year": 0.012,
+    })  # fmt: skip
     ev = simulate(cohort, params=params, seed=1, years=20).events
     assert set(ev["event"].astype(str)) == set(EVENT_KINDS)
     assert missing(ev) == []
