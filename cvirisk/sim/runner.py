@@ -117,7 +117,7 @@ class RunSpec:
         of a Parquet cohort file; ``params`` a :class:`~cvirisk.params.Params` (defaults
         when None).
         """
-        from cvirisk.params import load_params, params_hash, params_to_dict
+        from cvirisk.params import load_params, params_hash, params_to_dict, with_overrides
         from cvirisk.sim.fast import check_supported, needs_capacity
 
         cohort = as_source(cohort)
@@ -131,13 +131,18 @@ class RunSpec:
         if int(chunk_size) < 1 or int(replications) < 1 or not draws or not seeds or min(seeds) < 0:
             raise InputError("chunk_size and replications must be positive; seeds non-negative; draws not empty")
         n = len(cohort)
-        if engine == "fast":
-            check_supported(params, surgery_approximation)
-        elif needs_capacity(params) and n > int(chunk_size):
-            raise UnsupportedError(
-                "finite surgical capacity couples all persons through one waiting list: with "
-                'engine="reference" run the cohort as one chunk (chunk_size >= cohort size)'
-            )
+        for d, overrides in enumerate(draws):  # every draw is validated here, not in a worker
+            try:
+                p = with_overrides(params, overrides, f"draw {d}") if overrides else params
+            except InputError as exc:
+                raise InputError(f"draw {d}: {exc}") from None
+            if engine == "fast":
+                check_supported(p, surgery_approximation)
+            elif needs_capacity(p) and surgery_approximation is None and n > int(chunk_size):
+                raise UnsupportedError(
+                    "finite surgical capacity couples all persons through one waiting list: with "
+                    'engine="reference" run the cohort as one chunk (chunk_size >= cohort size)'
+                )
         spec = cls(cohort, params_to_dict(params), float(years), seeds, int(replications), draws,
                    int(chunk_size), engine, surgery_approximation, n)  # fmt: skip
         key = {

@@ -130,6 +130,11 @@ def test_engine_constraints(cohort, params, unlimited):
     with pytest.raises(UnsupportedError, match="one chunk"):
         _spec(cohort, params, engine="reference")
     assert _spec(cohort, params, engine="reference", chunk_size=len(cohort)).n_chunks == 1
+    assert _spec(cohort, params, engine="reference", surgery_approximation="unlimited").n_chunks == 4
+    with pytest.raises(UnsupportedError, match="surgery_operations"):
+        _spec(cohort, unlimited, draws=[{}, {"care.surgery_operations_per_year_per_100000": 60.0}])
+    with pytest.raises(InputError, match="draw 1"):
+        _spec(cohort, unlimited, draws=[{}, {"care.no_such_key": 1.0}])
     with pytest.raises(InputError):
         _spec(cohort, unlimited, engine="numba")
 

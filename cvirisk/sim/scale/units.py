@@ -88,7 +88,7 @@ def execute_unit(spec: RunSpec, unit: Unit, out_dir: str | None = None) -> dict[
         check_supported(params, spec.surgery_approximation)
         result = simulate_fast(cohort, surgery_approximation=spec.surgery_approximation, **args)
     else:
-        result = simulate(cohort, engine="reference", **args)
+        result = simulate(cohort, engine="reference", surgery_approximation=spec.surgery_approximation, **args)
     events, persons = chunk_tables(result, cohort.columns)
     summary = {
         "unit": unit.__dict__.copy(), "fingerprint": spec.fingerprint, "rows": [start, stop],
