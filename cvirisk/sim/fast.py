@@ -37,13 +37,17 @@ import numpy as np
 import pandas as pd
 
 from cvirisk.exceptions import InputError, UnsupportedError
+from cvirisk.model.events import EventBuffer
 from cvirisk.model.kernel import Kernel
+from cvirisk.model.state import validate_cohort
 
 __all__ = ["simulate_fast", "run_kernel", "needs_capacity", "SURGERY_APPROXIMATIONS", "CAPACITY_KEY"]
 
 #: Approximations of finite surgical capacity the caller may choose explicitly.
 SURGERY_APPROXIMATIONS = ("unlimited",)
 CAPACITY_KEY = "care.surgery_operations_per_year_per_100000"
+#: Persons stepped together by one kernel in :func:`simulate_fast` (cache-sized arrays).
+BATCH_SIZE = 25_000
 
 
 def needs_capacity(params) -> bool:
@@ -110,6 +114,7 @@ def simulate_fast(
     replication: int = 0,
     progress: bool | Callable[[int, int], None] | None = None,
     surgery_approximation: str | None = None,
+    batch_size: int = BATCH_SIZE,
 ):
     """Simulate a cohort with the vectorised engine; same contract as :func:`cvirisk.simulate`.
 
@@ -129,6 +134,9 @@ def simulate_fast(
     surgery_approximation : {None, "unlimited"}
         How to treat finite surgical capacity, which this engine cannot model: None raises
         :class:`~cvirisk.exceptions.UnsupportedError`; ``"unlimited"`` operates at referral.
+    batch_size : int
+        Persons stepped together by one kernel (consecutive cohort rows). It bounds the
+        kernel's working memory and keeps its arrays cache-sized; results do not depend on it.
 
     Returns
     -------
@@ -137,28 +145,43 @@ def simulate_fast(
         approximation recorded when one was used).
     """
     from cvirisk.params import load_params
-    from cvirisk.sim import result_from_kernel
+    from cvirisk.sim import manifest_for
+    from cvirisk.sim.eventlog import SimulationResult, build_events, build_persons
 
     if params is None:
         params = load_params()
     check_supported(params, surgery_approximation)
-    kernel = Kernel(params, cohort, seed=seed, years=float(years), replication=replication, unlimited_surgery=True)
+    if int(batch_size) < 1:
+        raise InputError(f"batch_size must be a positive whole number, not {batch_size!r}")
+    validate_cohort(cohort, params)  # the whole cohort (person ids unique across batches)
+    n = len(cohort)
     callback = progress if callable(progress) else None
     bar = None
     if progress is True:
         from tqdm import tqdm
 
-        bar = tqdm(total=kernel.state.n, desc="simulate (fast)", leave=False)
+        bar = tqdm(total=n, desc="simulate (fast)", leave=False)
 
         def callback(done: int, total: int) -> None:
             bar.update(done - bar.n)
 
+    buffer, pid, age0, outcomes = EventBuffer(), [], [], []
     try:
-        run_kernel(kernel, callback)
+        for start in range(0, max(n, 1), int(batch_size)):
+            part = cohort.iloc[start : start + int(batch_size)]
+            kernel = Kernel(params, part, seed=seed, years=float(years), replication=replication, unlimited_surgery=True)
+            run_kernel(kernel, None if callback is None else lambda d, _t, o=start: callback(o + d, n))
+            buffer.extend(kernel.events)
+            pid.append(kernel.state.pid)
+            age0.append(kernel.state.age0)
+            outcomes.append(kernel.outcomes())
+            del kernel
     finally:
         if bar is not None:
             bar.close()
-    result = result_from_kernel(kernel, cohort, engine="fast")
+    events = build_events(buffer, np.concatenate(pid), np.concatenate(age0))
+    persons = build_persons(cohort, {k: np.concatenate([o[k] for o in outcomes]) for k in outcomes[0]})
+    manifest = manifest_for(params, seed, replication, float(years), "fast", n)
     if needs_capacity(params):
-        result.manifest["surgery_approximation"] = surgery_approximation
-    return result
+        manifest["surgery_approximation"] = surgery_approximation
+    return SimulationResult(events=events, persons=persons, manifest=manifest)

@@ -253,7 +253,9 @@ def run_units(
         None runs on this machine (``workers`` processes; 1 runs in this process); an
         address such as ``"tcp://10.0.0.5:8786"`` or a Client runs on that Dask cluster.
     workers : int, optional
-        Local processes (default: CPU count, at most the number of units).
+        Local processes (default: CPU count, at most the number of units). They are
+        started with ``spawn``, so a script that runs units in processes must guard its
+        entry point with ``if __name__ == "__main__":``.
     write_on : {"worker", "client"}, optional
         Who writes unit files: ``"worker"`` needs ``out_dir`` on a file system the workers
         share; ``"client"`` ships the Parquet bytes back. Default: worker locally, client on Dask.

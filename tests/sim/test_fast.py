@@ -34,6 +34,12 @@ def test_finite_capacity_is_refused_with_the_key_named(params, cohort):
         simulate_fast(cohort, params=params, seed=1, years=5)
 
 
+def test_person_ids_must_be_unique_across_batches(unlimited, cohort):
+    twice = pd.concat([cohort.iloc[:10], cohort.iloc[:10]], ignore_index=True)
+    with pytest.raises(InputError, match="unique"):
+        simulate_fast(twice, params=unlimited, seed=1, years=1, batch_size=10)
+
+
 def test_unknown_approximation_is_bad_input(params, cohort):
     with pytest.raises(InputError, match="surgery_approximation"):
         simulate_fast(cohort, params=params, seed=1, years=5, surgery_approximation="queue")
@@ -61,6 +67,9 @@ def test_same_contract_as_the_reference(unlimited, cohort):
 
 def test_results_do_not_depend_on_batching(unlimited, cohort):
     whole = simulate_fast(cohort, params=unlimited, seed=7, years=25)
+    small = simulate_fast(cohort, params=unlimited, seed=7, years=25, batch_size=97)
+    pd.testing.assert_frame_equal(small.events, whole.events, check_exact=True)
+    pd.testing.assert_frame_equal(small.persons, whole.persons, check_exact=True)
     halves = [
         simulate_fast(cohort.iloc[a:b].reset_index(drop=True), params=unlimited, seed=7, years=25)
         for a, b in ((0, 150), (150, len(cohort)))
