@@ -83,6 +83,7 @@ def streamlit_command(app: Path, port: int, address: str) -> list[str]:
         "--server.port", str(port),
         "--server.address", address,
         "--browser.gatherUsageStats", "false",
+        "--client.toolbarMode", "minimal",
     ]  # fmt: skip
 
 

@@ -1,0 +1,38 @@
+"""The cvirisk dashboard (Streamlit): ``cvirisk dashboard`` serves this script.
+
+Layout only: every number comes from the public ``cvirisk`` API through the cached helpers
+in ``views/common.py``. Pages: Scenarios, Progression, Fit your data, Teaching; a page can be
+opened directly with ``?page=teaching`` (or scenarios, progression, fit).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+if str(HERE) not in sys.path:
+    sys.path.insert(0, str(HERE))
+
+import streamlit as st  # noqa: E402
+from views import common, fit, progression, scenarios, teaching  # noqa: E402
+
+PAGES = {
+    "Scenarios": scenarios.render,
+    "Progression": progression.render,
+    "Fit your data": fit.render,
+    "Teaching": teaching.render,
+}
+SLUGS = {"scenarios": "Scenarios", "progression": "Progression", "fit": "Fit your data", "teaching": "Teaching"}
+
+st.set_page_config(page_title="cvirisk", page_icon="🦵", layout="wide")
+
+if "page" not in st.session_state:
+    st.session_state["page"] = SLUGS.get(str(st.query_params.get("page", "")).lower(), "Scenarios")
+
+with st.sidebar:
+    st.title("cvirisk")
+    st.caption("Chronic venous insufficiency: simulation, scenarios, survival models, teaching.")
+    page = st.radio("Page", list(PAGES), key="page")
+settings = common.sidebar_settings()
+PAGES[page](settings)

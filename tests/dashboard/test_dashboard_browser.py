@@ -1,0 +1,143 @@
+"""The real server on 127.0.0.1, driven by Playwright over Debian's Chromium.
+
+Changes a scenario control, uploads a cohort file, and saves a screenshot of every page under
+``test-artifacts/screenshots/``. Skipped only where ``/usr/bin/chromium`` is missing
+(``.ci/run`` installs it).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from dash_helpers import ARTIFACTS, CHROMIUM
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is missing (.ci/run installs it)"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """``cvirisk dashboard``'s own command, started from a folder outside the repository."""
+    from cvirisk.cli.dashboard import dashboard_app_path, streamlit_command
+
+    port = _free_port()
+    cwd = tmp_path_factory.mktemp("elsewhere")
+    log = open(cwd / "streamlit.log", "wb")
+    proc = subprocess.Popen(streamlit_command(dashboard_app_path(), port, "127.0.0.1"), cwd=cwd, stdout=log,
+                            stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.read().decode().strip() == "ok":
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"streamlit did not start: {(cwd / 'streamlit.log').read_text()[-2000:]}")
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+_IDLE = """() => !document.querySelector('[data-testid="stStatusWidget"]')
+               && !document.querySelector('[data-stale="true"]')
+               && !document.querySelector('[data-testid="stProgress"]')"""
+
+
+def _settle(page, timeout: float = 90_000) -> None:
+    """Wait until plotly has drawn and the script has been idle (nothing running or stale) for a while."""
+    page.wait_for_selector(".js-plotly-plot", state="attached", timeout=timeout)
+    for _ in range(3):  # idle three times in a row, a second apart: a rerun may start late
+        page.wait_for_timeout(1000)
+        page.wait_for_function(_IDLE, timeout=timeout)
+
+
+def _shot(page, name: str) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    assert path.stat().st_size > 10_000
+    return path
+
+
+def _goto(page, label: str) -> None:
+    page.locator('[data-testid="stSidebar"] label').filter(has_text=label).first.click()
+
+
+def test_every_page_in_a_real_browser(server, page, tmp_path):
+    from playwright.sync_api import expect
+
+    page.set_viewport_size({"width": 1400, "height": 2200})
+    page.goto(server)
+    expect(page.get_by_role("heading", name="Scenarios")).to_be_visible(timeout=60_000)
+    _settle(page)
+    expect(page.get_by_text("The scenario equals the baseline")).to_be_visible()
+    _shot(page, "scenarios")
+
+    # change a scenario control: fewer current smokers
+    slider = page.locator('[data-testid="stSlider"]').filter(has_text="Current smokers").locator("input[type=range]")
+    slider.focus()
+    for _ in range(3):
+        page.keyboard.press("ArrowLeft")
+    expect(slider).to_have_value("0.85")
+    expect(page.get_by_text("Scenario changes:")).to_be_visible(timeout=60_000)
+    _settle(page)
+    expect(page.locator(".js-plotly-plot")).to_have_count(2)
+    _shot(page, "scenarios_changed")
+
+    _goto(page, "Progression")
+    expect(page.get_by_role("heading", name="Progression")).to_be_visible(timeout=60_000)
+    _settle(page)
+    expect(page.locator(".js-plotly-plot")).to_have_count(4, timeout=60_000)
+    _shot(page, "progression")
+
+    # upload a cohort file
+    _goto(page, "Fit your data")
+    expect(page.get_by_role("heading", name="Fit your data")).to_be_visible(timeout=60_000)
+    from cvirisk.data import load_rossi
+
+    csv = load_rossi().rename(columns={"week": "time", "arrest": "status"}).to_csv(index=False).encode()
+    page.locator("input[type=file]").set_input_files(files=[{"name": "my_cohort.csv", "mimeType": "text/csv",
+                                                             "buffer": csv}])
+    expect(page.get_by_role("heading", name="Summary")).to_be_visible(timeout=90_000)
+    _settle(page)
+    expect(page.get_by_text("my_cohort.csv: 432 rows")).to_be_visible()
+    expect(page.get_by_role("heading", name="Individual risk")).to_be_visible()
+    _shot(page, "fit_your_data")
+
+    _goto(page, "Teaching")
+    expect(page.get_by_role("heading", name="Teaching: chronic venous insufficiency")).to_be_visible(timeout=60_000)
+    _shot(page, "teaching")
+    page.get_by_role("tab", name="Imaging").click()
+    expect(page.get_by_role("heading", name="Reticular")).to_be_visible()
+    _shot(page, "teaching_imaging")
+    page.get_by_role("tab", name="Differential diagnosis").click()
+    _settle(page)
+    expect(page.get_by_text("Best fit:")).to_be_visible()
+    _shot(page, "teaching_differential")
+    page.get_by_role("tab", name="In the model").click()
+    _settle(page)
+    _shot(page, "teaching_model")
