@@ -27,6 +27,7 @@ __all__ = [
     "calcification_duration_figure",
     "calcification_onset_figure",
     "cumulative_incidence_figure",
+    "difference_figure",
     "differential_figure",
     "occupancy_figure",
     "scenario_comparison_figure",
@@ -126,33 +127,38 @@ _MARKERS = {
 
 
 def timeline_figure(timeline: pd.DataFrame, *, title: str | None = None) -> go.Figure:
-    """One person's life story: CEAP class as a step line over age, other events as labelled markers.
+    """One person's life story: CEAP class as a step line over age, other events in lanes below.
 
     ``timeline`` is :func:`cvirisk.analysis.timeline` output (``age, t, event, detail``).
     """
+    from plotly.subplots import make_subplots
+
     tl = timeline.sort_values("age", kind="stable")
     start, end = float(tl["age"].min()), float(tl["age"].max())
     ceap = tl[tl["event"] == "ceap"]
     ages = np.concatenate([[start], ceap["age"].to_numpy(float), [end]])
-    classes = np.concatenate([[0], ceap["detail"].str[1:].astype(int).to_numpy(), [np.nan]])
+    classes = np.concatenate([[0], ceap["detail"].str[1:].astype(int).to_numpy(), [0]]).astype(float)
     classes[-1] = classes[-2]
-    fig = go.Figure(go.Scatter(x=ages, y=classes, mode="lines", name="CEAP class", line={"shape": "hv", "width": 3,
-                                                                                          "color": "#1f4e79"},
-                               hovertemplate="age %{x:.1f}: C%{y}<extra></extra>"))
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.55, 0.45], vertical_spacing=0.04)
+    fig.add_trace(go.Scatter(x=ages, y=classes, mode="lines", name="CEAP class",
+                             line={"shape": "hv", "width": 3, "color": "#1f4e79"},
+                             hovertemplate="age %{x:.1f}: C%{y}<extra></extra>"), row=1, col=1)
     others = tl[~tl["event"].isin(["ceap", "entry", "exit"])]
     for kind, part in others.groupby("event", sort=False):
         fig.add_trace(go.Scatter(
-            x=part["age"], y=np.full(len(part), -0.6), mode="markers", name=str(kind),
-            marker={"symbol": _MARKERS.get(str(kind), "circle"), "size": 11},
+            x=part["age"], y=[str(kind)] * len(part), mode="markers", name=str(kind),
+            marker={"symbol": _MARKERS.get(str(kind), "circle"), "size": 10},
             text=[f"{kind} {d}".strip() for d in part["detail"]],
             hovertemplate="age %{x:.1f}: %{text}<extra></extra>",
-        ))  # fmt: skip
+        ), row=2, col=1)  # fmt: skip
     baseline = tl.loc[tl["event"] == "entry", "age"].max()
     if np.isfinite(baseline):
         fig.add_vline(x=float(baseline), line_dash="dot", line_color="grey", annotation_text="baseline")
-    fig.update_layout(title=title, template=_TEMPLATE, xaxis_title="age (years)",
-                      yaxis={"title": "CEAP class", "tickvals": list(range(7)),
-                             "ticktext": [f"C{i}" for i in range(7)], "range": [-1, 6.5]})
+    fig.update_yaxes(title_text="CEAP class", tickvals=list(range(7)), ticktext=[f"C{i}" for i in range(7)],
+                     range=[-0.3, 6.5], row=1, col=1)
+    fig.update_yaxes(title_text="events", type="category", row=2, col=1)
+    fig.update_xaxes(title_text="age (years)", row=2, col=1)
+    fig.update_layout(title=title, template=_TEMPLATE, height=560, showlegend=False)
     return fig
 
 
@@ -173,6 +179,24 @@ def scenario_comparison_figure(table: pd.DataFrame, *, title: str | None = "Base
         ))  # fmt: skip
     fig.update_layout(barmode="group", title=title, template=_TEMPLATE, yaxis_title="value",
                       legend_title="arm")
+    return fig
+
+
+def difference_figure(table: pd.DataFrame, *, title: str | None = "Scenario against baseline (paired)",
+                      xtitle: str = "relative change (%)") -> go.Figure:
+    """Point estimates with intervals, one row an outcome, around a dashed line at zero.
+
+    ``table`` has columns ``outcome``, ``estimate``, ``lower``, ``upper``.
+    """
+    est = table["estimate"].to_numpy(float)
+    fig = go.Figure(go.Scatter(
+        x=est, y=table["outcome"], mode="markers", marker={"size": 10, "color": "#1f77b4"},
+        error_x={"type": "data", "symmetric": False, "array": table["upper"].to_numpy(float) - est,
+                 "arrayminus": est - table["lower"].to_numpy(float)},
+        hovertemplate="%{y}: %{x:.2f}<extra></extra>", name="difference",
+    ))  # fmt: skip
+    fig.add_vline(x=0.0, line_dash="dash", line_color="grey")
+    fig.update_layout(title=title, template=_TEMPLATE, xaxis_title=xtitle, yaxis={"autorange": "reversed"})
     return fig
 
 

@@ -95,7 +95,11 @@ def run(args: argparse.Namespace) -> int:
         print(shlex.join(cmd))
         return 0
     sys.stderr.write(f"cvirisk dashboard: serving on http://{args.address}:{args.port} (Ctrl+C to stop)\n")
-    try:
+    sys.stderr.flush()
+    if os.name == "posix":
+        # become the server: signals (Ctrl+C, a supervisor's SIGTERM) reach Streamlit itself, no orphan is left
+        os.execv(cmd[0], cmd)
+    try:  # pragma: no cover - Windows has no exec that keeps the console
         return subprocess.call(cmd)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # pragma: no cover
         return 0

@@ -13,7 +13,7 @@ import streamlit as st
 import cvirisk
 from cvirisk import analysis
 from cvirisk.exceptions import InputError, UnsupportedError
-from cvirisk.plots import scenario_comparison_figure
+from cvirisk.plots import difference_figure, scenario_comparison_figure
 
 from . import common
 from .controls import CONTROLS, bounds, current, overrides_for
@@ -78,6 +78,15 @@ def _long(summary: pd.DataFrame, outcomes_: list[str]) -> pd.DataFrame:
             rows.append({"outcome": r["outcome"], "arm": arm, "estimate": r[arm],
                          "lower": r[f"{arm} 95% low"], "upper": r[f"{arm} 95% high"]})
     return pd.DataFrame(rows)
+
+
+def _relative(summary: pd.DataFrame) -> pd.DataFrame:
+    """Paired differences as percent of the baseline mean (outcomes with a zero baseline left out)."""
+    s = summary[summary["baseline"].abs() > 0]
+    scale = 100.0 / s["baseline"]
+    return pd.DataFrame({"outcome": s["outcome"].str.replace(r" \(%\)| per 1000 PY", "", regex=True),
+                         "estimate": s["difference"] * scale, "lower": s["difference 95% low"] * scale,
+                         "upper": s["difference 95% high"] * scale})
 
 
 def _controls(params) -> dict:
@@ -152,6 +161,8 @@ def render(settings: common.Settings) -> None:
         summary = summarise(per_rep)
         prev = [o for o in summary["outcome"] if o.endswith("(%)")]
         rates = [o for o in summary["outcome"] if o.endswith("per 1000 PY")]
+        st.plotly_chart(difference_figure(_relative(summary), title="Scenario against baseline, paired by replication "
+                                          "(common random numbers)"), key="scenario_difference")
         st.plotly_chart(scenario_comparison_figure(_long(summary, prev), title="Prevalence at end of follow-up (%)"),
                         key="scenario_prevalence")
         st.plotly_chart(scenario_comparison_figure(_long(summary, rates), title="Rates per 1000 person-years"),

@@ -105,7 +105,7 @@ def test_every_page_in_a_real_browser(server, page, tmp_path):
     expect(slider).to_have_value("0.85")
     expect(page.get_by_text("Scenario changes:")).to_be_visible(timeout=60_000)
     _settle(page)
-    expect(page.locator(".js-plotly-plot")).to_have_count(2)
+    expect(page.locator(".js-plotly-plot")).to_have_count(3)
     _shot(page, "scenarios_changed")
 
     _goto(page, "Progression")

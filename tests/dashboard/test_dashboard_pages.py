@@ -65,6 +65,8 @@ def test_scenarios_baseline_and_scenario_side_by_side_with_intervals(open_page):
     c3 = summary.set_index("outcome").loc["C3+ CVI at end (%)"]
     assert c3["difference 95% low"] <= c3["difference"] <= c3["difference 95% high"]
     assert summary["difference"].abs().sum() > 0  # the scenario changed something
+    diff = figure(at, "scenario_difference")["data"][0]
+    assert "error_x" in diff and "C3+ CVI at end" in decode_list(diff["y"])
 
 
 def test_scenario_download_carries_the_manifest(open_page):
