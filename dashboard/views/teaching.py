@@ -48,7 +48,22 @@ def _imaging(content: dict) -> None:
     st.caption(im["figure_caption"])
 
 
-def _differential() -> None:
+def _model_note(kind: str, settings: common.Settings) -> None:
+    """What the simulator says about a CVI calcification type the reader picked."""
+    try:
+        onsets = teaching.calcification_onsets(common.baseline_result(settings).events)
+    except Exception:  # the explanation stands without the model
+        return
+    part = onsets[onsets["type"] == kind]
+    if part.empty:
+        st.caption(f"In the simulated cohort no {kind} calcification appeared (see the sidebar's settings).")
+        return
+    st.markdown(f"**In the model:** {part['person_id'].nunique():,} simulated persons developed {kind} calcification, "
+                f"a median of {part['years_since_cvi'].median():.1f} years after their first C3+ class; "
+                f"{part['ulcer_before'].mean():.0%} had had a venous ulcer before it appeared.")
+
+
+def _differential(settings: common.Settings) -> None:
     st.markdown("Describe a radiograph; the conditions of the differential are ranked by how many of the "
                 "described features fit them. A teaching aid, not a diagnostic tool.")
     feats = teaching.differential_features()
@@ -69,6 +84,8 @@ def _differential() -> None:
         st.success(f"Best fit: **{best['name']}** ({best['matches']} of {best['assessed']} features). {best['key_point']}")
     else:
         st.info("Pick at least one feature.")
+    if observed["morphology"] in teaching.CALCIFICATION_TYPES:
+        _model_note(observed["morphology"], settings)
     st.dataframe(ranked[["name", "matches", "fits", "conflicts", "key_point"]], hide_index=True, key="dd_table")
 
 
@@ -120,6 +137,6 @@ def render(settings: common.Settings) -> None:
     with tabs[1]:
         _imaging(content)
     with tabs[2]:
-        _differential()
+        _differential(settings)
     with tabs[3]:
         _model_tie(settings)

@@ -223,6 +223,8 @@ def test_teaching_differential_and_model_tie(open_page):
     for word in ("Punctate", "Trabecular", "Reticular", "Stasis periostitis", "Duplex ultrasonography"):
         assert word in text
     assert "Chronic venous insufficiency" in at.success[0].value  # default: a reticular, distal radiograph
+    note = [m.value for m in at.markdown if m.value.startswith("**In the model:**")]
+    assert note and "reticular calcification" in note[0]
 
     at.selectbox(key="dd_morphology").select("sheet-like").run()
     at.selectbox(key="dd_distribution").select("proximal").run()
