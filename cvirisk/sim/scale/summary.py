@@ -30,20 +30,9 @@ from cvirisk.io.atomic import atomic_path
 from cvirisk.model.events import DETAILS, EVENT_KINDS
 
 __all__ = [
-    "chunk_tables", "restore_categories", "parquet_bytes", "write_bytes_atomic",
+    "restore_categories", "parquet_bytes", "write_bytes_atomic",
     "summarise", "merge_summaries", "band_labels",
 ]  # fmt: skip
-
-
-def chunk_tables(result, cohort_columns: Iterable[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Events and persons of one chunk, as written to its unit files.
-
-    ``detail`` and the categorical outcome columns of ``persons`` have the values present
-    as categories, which depend on the chunk; :func:`parquet_bytes` stores every
-    categorical with 32-bit codes so that all chunks share one schema, and
-    :func:`restore_categories` gives a collected table the categories of one whole run.
-    """
-    return result.events, result.persons
 
 
 def restore_categories(df: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:

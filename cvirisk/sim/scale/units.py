@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cvirisk.io.atomic import write_json_atomic
-from cvirisk.sim.scale.summary import chunk_tables, parquet_bytes, summarise, write_bytes_atomic
+from cvirisk.sim.scale.summary import parquet_bytes, summarise, write_bytes_atomic
 
 if TYPE_CHECKING:  # pragma: no cover
     from cvirisk.sim.runner import RunSpec
@@ -67,7 +67,8 @@ def _params_for(spec: RunSpec, draw: int):
 
         base = params_from_dict(spec.params, "run parameters")
         overrides = spec.draws[draw]
-        _PARAMS_CACHE.clear() if len(_PARAMS_CACHE) > 64 else None
+        if len(_PARAMS_CACHE) > 64:
+            _PARAMS_CACHE.clear()
         _PARAMS_CACHE[key] = with_overrides(base, overrides, f"draw {draw}") if overrides else base
     return _PARAMS_CACHE[key]
 
@@ -89,12 +90,13 @@ def execute_unit(spec: RunSpec, unit: Unit, out_dir: str | None = None) -> dict[
         result = simulate_fast(cohort, surgery_approximation=spec.surgery_approximation, **args)
     else:
         result = simulate(cohort, engine="reference", surgery_approximation=spec.surgery_approximation, **args)
-    events, persons = chunk_tables(result, cohort.columns)
     summary = {
         "unit": unit.__dict__.copy(), "fingerprint": spec.fingerprint, "rows": [start, stop],
         "draw_overrides": spec.draws[unit.draw], **summarise(result.events, result.persons, params),
     }  # fmt: skip
-    files = {"events.parquet": parquet_bytes(events), "persons.parquet": parquet_bytes(persons)}
+    # categories of detail and outcomes are those present in the chunk: read_events and
+    # read_persons (cvirisk.sim.scale.collect) restore those of one whole run
+    files = {"events.parquet": parquet_bytes(result.events), "persons.parquet": parquet_bytes(result.persons)}
     if out_dir is None:
         return {"unit": unit, "summary": summary, "files": files}
     write_unit(out_dir, unit, files, summary)
@@ -102,6 +104,7 @@ def execute_unit(spec: RunSpec, unit: Unit, out_dir: str | None = None) -> dict[
 
 
 def write_unit(out_dir: str | os.PathLike[str], unit: Unit, files: dict[str, bytes], summary: dict) -> None:
+    """Write a unit's files atomically, then its summary (the completion marker)."""
     d = unit_dir(out_dir, unit)
     for name, data in files.items():
         write_bytes_atomic(data, d / name)
