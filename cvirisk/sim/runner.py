@@ -259,6 +259,8 @@ def run_units(
     write_on : {"worker", "client"}, optional
         Who writes unit files: ``"worker"`` needs ``out_dir`` on a file system the workers
         share; ``"client"`` ships the Parquet bytes back. Default: worker locally, client on Dask.
+        (A DataFrame cohort travels with each unit as its slice, a generated cohort is drawn
+        by the worker, a Parquet cohort file must be readable by the workers at its path.)
     progress : bool or callable, optional
         A progress bar, or ``callback(done, total)``.
     """
