@@ -165,6 +165,12 @@ def summarize_edinburgh(sim: Simulated) -> dict[str, Estimate]:
     ):
         elig = free & (age >= lo) & (age < hi)
         out[tid] = new_onset_among_survivors(sim.events, co, years=years, eligible=elig)
+    strata = {}
+    for lo, hi in EDINBURGH_STRATA:
+        e = new_onset_among_survivors(sim.events, co, years=years, eligible=free & (age >= lo) & (age < hi))
+        strata[f"{lo}-{hi - 1}"] = round(e.value, 1)
+    o = out["evs_vv_incidence_13y"]
+    out["evs_vv_incidence_13y"] = Estimate(o.value, o.low, o.high, o.n, {"percent by age stratum": strata})
     return out
 
 

@@ -239,7 +239,7 @@ def first_event_rates_by_age(
         # exact Poisson limits of the unweighted count, carried to the weighted rate
         f = rate / d if d > 0 else per / float(pt.sum())
         low, high = lo_c * f, hi_c * f
-        out.append(Estimate(rate, low, high, d, {"events": d, "person_years": float(pt.sum())}))
+        out.append(Estimate(rate, low, high, d, {"events": d, "person_years": round(float(pt.sum()), 1)}))
     return out
 
 

@@ -72,7 +72,13 @@ UNMET_REASONS: dict[str, str] = {
     ),
     "bonn1_c5_all": "one free ulcer-opening rate serves C5 and C6 jointly; healing and recurrence rates are inputs.",
     "bonn1_vv_any": "see the definition note: the event log gives a lower bound.",
-    "vte_incidence_85_up": "the DVT age slope is fixed (Gompertz, 0.065 a year, from Naess 65-84); with one free rate the curve cannot flatten after 85 as Naess's rates do.",
+    "vte_incidence_85_up": (
+        "the DVT age slope is fixed (Gompertz, 0.065 a year, from Naess 65-84), and varicose veins and BMI "
+        "steepen it further; with one free rate the curve cannot flatten after 85 as Naess's rates do. "
+        "The least-squares rate leaves 20-64 and 75-84 about 17 percent low and 85+ about 20-25 percent "
+        "high; the range of rates that would put all four bands within 20 percent is narrower than "
+        "the Monte Carlo error of the 85+ band, so it is not chased."
+    ),
     "vte_incidence_20_64": "the DVT age slope is fixed; one free rate is a compromise across the four age bands.",
     "vte_incidence_65_74": "the DVT age slope is fixed; one free rate is a compromise across the four age bands.",
     "vte_incidence_75_84": "the DVT age slope is fixed; one free rate is a compromise across the four age bands.",
@@ -85,7 +91,7 @@ UNMET_REASONS: dict[str, str] = {
     "pts_after_dvt_2y": (
         "thrombosis.pts_probability (0.30) was set to Prandoni's plateau as if every first DVT struck "
         "competent deep valves, but in the model post-thrombotic damage needs competent deep valves "
-        "and some patients already have deep reflux (see 'simulation'); the plateau is therefore "
+        "and some patients already have deep reflux (see 'Simulation'); the plateau is therefore "
         "0.30 x (1 - that share). pts_probability is not a free parameter: raising it to about "
         "0.30 / (1 - share) would fit Prandoni without changing the calibrated natural history."
     ),
@@ -93,8 +99,8 @@ UNMET_REASONS: dict[str, str] = {
     "pts_after_dvt_8y": "as at 2 years: thrombosis.pts_probability is not free and ignores pre-existing deep reflux.",
     "evs_vv_incidence_13y": (
         "the two age bands are met (9.8 and 25.7 percent), but a Gompertz varicose hazard through them "
-        "gives only about 15 and 19 percent at 35-44 and 45-54, so the crude 18.2 percent over equal "
-        "strata is out of reach: Edinburgh's incidence rises faster before middle age than an "
+        "gives less at 35-54 (see 'Simulation' for each stratum) than the crude 18.2 percent needs, so it "
+        "is out of reach over equal strata: Edinburgh's incidence rises faster before middle age than an "
         "exponential in age allows (or the re-examined sample was older than equal strata). Raising "
         "the varicose rate further would push Bonn's C2 share and the 55-64 band above their targets."
     ),
@@ -123,12 +129,12 @@ def report_table(evaluated: pd.DataFrame, extra_notes: Mapping[str, str] | None 
         if tid in FIT_EXCLUDED:
             notes.append(FIT_EXCLUDED[tid])
         if str(r.get("note", "")).strip():
-            notes.append(f"source note: {str(r['note']).strip()}")
+            notes.append(f"Source note: {str(r['note']).strip()}.")
         if str(r.get("sim_detail", "") or "").strip():
-            notes.append(f"simulation: {r['sim_detail']}.")
+            notes.append(f"Simulation: {r['sim_detail']}.")
         ok = bool(r["within"]) if pd.notna(r["within"]) else False
         if not ok and np.isfinite(r["simulated"]):
-            notes.append("NOT MET: " + UNMET_REASONS.get(tid, "best compromise of the fitted block; see the distance."))
+            notes.append("NOT MET: " + UNMET_REASONS.get(tid, "Best compromise of the fitted block; see the distance."))
         if extra_notes and tid in extra_notes:
             notes.append(extra_notes[tid])
         rows.append(

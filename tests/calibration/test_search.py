@@ -28,12 +28,12 @@ def test_search_recovers_a_known_rate():
     targets["low"] = synth["sim_low"]
     targets["high"] = synth["sim_high"]
     block = Block("test", "general", (KEY,), tuple(targets.index))
-    start = load_params()  # 0.085
+    start = with_overrides(load_params(), {KEY: 0.06})
     fitted, res = calibrate(start, targets, seed=11, n=3000, blocks=[block], max_iter=8)
     got = res.values_[KEY]
     lo, hi = res.intervals_[KEY]
     assert lo <= truth <= hi
     assert got == pytest.approx(truth, rel=0.05)
-    assert res.start_[KEY] == pytest.approx(0.085)
+    assert res.start_[KEY] == pytest.approx(0.06)
     assert res.overlay()["natural_history"]["transitions"]["telangiectasia"]["rate_per_year"] == got
     assert np.isfinite([h["distance"] for h in res.history_]).all()
