@@ -139,11 +139,12 @@ def timeline_figure(timeline: pd.DataFrame, *, title: str | None = None) -> go.F
     ages = np.concatenate([[start], ceap["age"].to_numpy(float), [end]])
     classes = np.concatenate([[0], ceap["detail"].str[1:].astype(int).to_numpy(), [0]]).astype(float)
     classes[-1] = classes[-2]
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.55, 0.45], vertical_spacing=0.04)
+    others = tl[~tl["event"].isin(["ceap", "entry", "exit"])]
+    lanes = others["event"].nunique()
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.5, 0.5], vertical_spacing=0.04)
     fig.add_trace(go.Scatter(x=ages, y=classes, mode="lines", name="CEAP class",
                              line={"shape": "hv", "width": 3, "color": "#1f4e79"},
                              hovertemplate="age %{x:.1f}: C%{y}<extra></extra>"), row=1, col=1)
-    others = tl[~tl["event"].isin(["ceap", "entry", "exit"])]
     for kind, part in others.groupby("event", sort=False):
         fig.add_trace(go.Scatter(
             x=part["age"], y=[str(kind)] * len(part), mode="markers", name=str(kind),
@@ -153,12 +154,13 @@ def timeline_figure(timeline: pd.DataFrame, *, title: str | None = None) -> go.F
         ), row=2, col=1)  # fmt: skip
     baseline = tl.loc[tl["event"] == "entry", "age"].max()
     if np.isfinite(baseline):
-        fig.add_vline(x=float(baseline), line_dash="dot", line_color="grey", annotation_text="baseline")
+        fig.add_vline(x=float(baseline), line_dash="dot", line_color="grey", annotation_text="baseline", row=1, col=1)
+        fig.add_vline(x=float(baseline), line_dash="dot", line_color="grey", row=2, col=1)
     fig.update_yaxes(title_text="CEAP class", tickvals=list(range(7)), ticktext=[f"C{i}" for i in range(7)],
                      range=[-0.3, 6.5], row=1, col=1)
-    fig.update_yaxes(title_text="events", type="category", row=2, col=1)
+    fig.update_yaxes(title_text="events", type="category", tickmode="linear", dtick=1, row=2, col=1)
     fig.update_xaxes(title_text="age (years)", row=2, col=1)
-    fig.update_layout(title=title, template=_TEMPLATE, height=560, showlegend=False)
+    fig.update_layout(title=title, template=_TEMPLATE, height=360 + 28 * max(lanes, 1), showlegend=False)
     return fig
 
 

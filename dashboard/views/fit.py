@@ -145,9 +145,9 @@ def _risk_calculator(clean: pd.DataFrame, columns: CohortColumns, model_fit) -> 
             else:
                 person[cov] = float(st.number_input(cov, value=float(round(x.median(), 3)), key=f"risk_{cov}"))
     times = clean[columns.duration].astype(float)
-    hi = float(times.max())
-    horizon = st.slider("Horizon", float(times.min()), hi, float(round(np.quantile(times, 0.5), 3)),
-                        key="horizon")
+    event_times = times[clean[columns.event].astype(float) == 1]
+    default = float(np.median(event_times)) if len(event_times) else float(np.median(times))
+    horizon = st.slider("Horizon", float(times.min()), float(times.max()), round(default, 3), key="horizon")
     frame = pd.DataFrame([person])
     risk = float(np.atleast_1d(model_fit.predict_risk(frame, horizon))[0])
     avg = float(np.mean(np.atleast_1d(model_fit.predict_risk(clean[covs], horizon))))
@@ -209,6 +209,7 @@ def render(settings: common.Settings) -> None:
     st.dataframe(fit.summary.round(4), hide_index=True, key="fit_summary")
     figures = dict(fit.figures)
     for key, fig in figures.items():
+        st.markdown(f"**{key.replace('_', ' ').capitalize()}**")
         st.plotly_chart(fig, key=f"fit_{key}")
     if model not in REGRESSION:
         return

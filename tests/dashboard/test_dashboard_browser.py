@@ -90,7 +90,7 @@ def _goto(page, label: str) -> None:
 def test_every_page_in_a_real_browser(server, page, tmp_path):
     from playwright.sync_api import expect
 
-    page.set_viewport_size({"width": 1400, "height": 2200})
+    page.set_viewport_size({"width": 1400, "height": 3400})
     page.goto(server)
     expect(page.get_by_role("heading", name="Scenarios")).to_be_visible(timeout=60_000)
     _settle(page)
