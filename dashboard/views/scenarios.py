@@ -123,6 +123,14 @@ def render(settings: common.Settings) -> None:
     left, right = st.columns([1, 2])
     with left:
         values = _controls(base_params)
+        names = common.library()
+        intervention = None
+        if names:
+            pick = st.selectbox("Shipped intervention (cvirisk/scenarios/library)", ["(none)", *names],
+                                key="intervention", help="Applied to the scenario arm on top of the controls above.")
+            if pick != "(none)":
+                intervention = pick
+                st.caption(common.library_description(pick))
         reps = st.slider("Replications", 2, 10, 3, key="replications",
                          help="Independent replications (seed, replication 0..R-1) of both arms.")
     overrides = overrides_for(values, base_params)
@@ -133,10 +141,16 @@ def render(settings: common.Settings) -> None:
             common.show_error(exc)
         return
     with right:
-        if overrides:
-            st.markdown("**Scenario changes:** " + ", ".join(f"`{k}`" for k in overrides))
+        changes = [f"`{k}`" for k in overrides] + ([f"shipped intervention `{intervention}`"] if intervention else [])
+        if changes:
+            st.markdown("**Scenario changes:** " + ", ".join(changes))
         else:
-            st.info("The scenario equals the baseline: move a control on the left.")
+            st.info("The scenario equals the baseline: move a control on the left or pick a shipped intervention.")
+        if settings.engine == "fast" and ("care.surgery_operations_per_year_per_100000" in overrides
+                                          or "care.surgery_theatres" in overrides
+                                          or (intervention or "").startswith("surgical_capacity")):
+            st.warning("The fast engine operates at referral (no waiting list): choose the reference engine in the "
+                       "sidebar for capacity to matter.")
         hashes = {"baseline": cvirisk.params_hash(base_params), "scenario": cvirisk.params_hash(scen_params)}
         arms = {"baseline": base_params, "scenario": scen_params}
         progress = st.progress(0.0, text="Running replications")
@@ -146,7 +160,8 @@ def render(settings: common.Settings) -> None:
             for i, (arm, params) in enumerate((a, p) for a in arms for p in [arms[a]]):
                 for rep in range(reps):
                     result = common.simulated(hashes[arm], settings.seed, settings.n, settings.years,
-                                              settings.engine, rep, _params=params)
+                                              settings.engine, rep, intervention if arm == "scenario" else None,
+                                              _params=params)
                     manifests.append({"arm": arm, **result.manifest})
                     for outcome, value in outcomes(result, settings.years).items():
                         rows.append({"arm": arm, "replication": rep, "outcome": outcome, "value": value})
@@ -169,7 +184,8 @@ def render(settings: common.Settings) -> None:
                         key="scenario_rates")
         st.dataframe(summary.round(3), hide_index=True, key="scenario_summary")
         manifest = {"seed": settings.seed, "n": settings.n, "years": settings.years, "engine": settings.engine,
-                    "replications": reps, "params_hash": hashes, "overrides": overrides, "runs": manifests}
+                    "replications": reps, "params_hash": hashes, "overrides": overrides,
+                    "intervention": intervention, "runs": manifests}
         st.download_button("Download results (CSV + manifest, zip)", _download(per_rep, summary, manifest),
                            file_name=f"cvirisk_scenario_seed{settings.seed}.zip", mime="application/zip",
                            key="download")

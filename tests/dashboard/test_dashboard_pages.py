@@ -88,6 +88,25 @@ def test_scenario_download_carries_the_manifest(open_page):
     assert names == ["outcomes_by_replication.csv", "summary.csv", "manifest.json"]
 
 
+def test_shipped_intervention_from_the_scenarios_library(open_page):
+    library_names = pytest.importorskip("cvirisk.scenarios").library_names
+
+    at = open_page("Scenarios", replications=2)
+    options = at.selectbox(key="intervention").options
+    assert options == ["(none)", *library_names()]
+    at.selectbox(key="intervention").select("smoking_down_third").run()
+    assert not at.exception and not _error_lines(at)
+    changes = " ".join(m.value for m in at.markdown if "Scenario changes" in m.value)
+    assert "smoking_down_third" in changes
+    import json
+
+    assert json.loads(at.json[0].value)["intervention"] == "smoking_down_third"
+    summary = frame_with(at, "difference").set_index("outcome")
+    assert summary["difference"].abs().sum() > 0  # quitting changed the histories of the quitters
+    at.selectbox(key="intervention").select("surgical_capacity_doubled").run()
+    assert any("reference engine" in w.value for w in at.warning)  # the fast engine has no waiting list
+
+
 def test_capacity_scenario_on_the_reference_engine(open_page):
     at = open_page("Scenarios", engine="reference", n=500, years=10, replications=2)
     assert at.select_slider(key="n").options[-1] == "2000"  # the reference engine offers small cohorts only
