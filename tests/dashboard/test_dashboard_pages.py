@@ -200,6 +200,23 @@ def test_fit_upload_good_file_and_overlay(open_page):
     assert frame_with(at, "covariate")["covariate"].tolist()[:2] == ["fin", "age"]
 
 
+def test_fit_parquet_upload_and_competing_risks(open_page):
+    from cvirisk.data import load_rossi
+
+    buf = io.BytesIO()
+    rossi = load_rossi()
+    rossi.assign(cause=rossi["arrest"] * (1 + (rossi["fin"] == 1))).to_parquet(buf)
+    at = open_page("Fit your data", model="aj")  # no covariates: the cause column cannot leak into a model
+    at.file_uploader(key="upload").upload("cohort.parquet", buf.getvalue(), "application/octet-stream").run()
+    assert at.selectbox(key="model").value == "aj"
+    at.selectbox(key="col_event").select("cause").run()
+    assert not at.exception and not _error_lines(at)
+    fig = figure(at, "fit_cumulative_incidence")
+    assert [t["name"] for t in fig["data"] if t.get("name")][-1] == "all"
+    y = decode_list(fig["data"][-1]["y"])
+    assert 0 < max(y) < 1
+
+
 def test_fit_simulated_example_feeds_an_overlay(open_page):
     at = open_page("Fit your data", fit_source="Example: simulated time to C3+")
     at.multiselect(key="col_covariates").set_value(["female", "bmi_per_5"]).run()
