@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from cvirisk.model.hazards import FEATURE_INDEX as FI
+from cvirisk.model.state import SCHED
 
 if TYPE_CHECKING:  # pragma: no cover
     from cvirisk.model.kernel import Kernel
@@ -260,6 +261,36 @@ def _bmi_slope(which: str):
     return effect
 
 
+def _intervention_quit(k: Kernel, idx: np.ndarray) -> None:
+    """Scheduled quitting (a scenario): current smokers become former smokers; others unchanged."""
+    _covariate({"smoking_current": 0.0, "smoking_former": 1.0}, "smoking=former")(k, idx[_on(k, "smoking_current", idx)])
+
+
+def _intervention_sedentary(k: Kernel, idx: np.ndarray) -> None:
+    """Scheduled end of sedentary work (a scenario); the retirement event is then moot."""
+    sub = idx[_on(k, "sedentary_work", idx)]
+    _covariate({"sedentary_work": 0.0}, "sedentary_work=False")(k, sub)
+    k.state.sched[sub, SCHED["retirement"]] = np.inf
+
+
+def _intervention_bmi(k: Kernel, idx: np.ndarray) -> None:
+    """Scheduled BMI change (a scenario): BMI jumps by ``bmi_change``, then drifts as before.
+
+    The crossing of BMI 30 (``bmi_30``) is rescheduled on the new line, before the drift ends.
+    """
+    st = k.state
+    f = FI["bmi_per_5"]
+    st.X[idx, f] += st.bmi_change[idx] / 5.0
+    bmi = 25.0 + 5.0 * st.X[idx, f]
+    slope = 5.0 * st.X1[idx, f]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cross = st.t[idx] + (30.0 - bmi) / slope
+    ok = (slope > 0) & (bmi < 30.0) & (cross < st.sched[idx, SCHED["drift_end"]])
+    st.sched[idx, SCHED["bmi_30"]] = np.where(ok, cross, np.inf)
+    k.emit(idx, "covariate", np.array([f"bmi={b:.1f}" for b in bmi], dtype=object))
+    update_avp(k, idx)
+
+
 def _history_start(k: Kernel, idx: np.ndarray) -> None:
     st = k.state
     st.started[idx] = True
@@ -392,4 +423,7 @@ SCHEDULED_EFFECTS = {
     "baseline": _baseline,
     "end_of_follow_up": _exit("end_of_follow_up"),
     "max_age": _exit("max_age"),
+    "intervention_quit": _intervention_quit,
+    "intervention_bmi": _intervention_bmi,
+    "intervention_sedentary": _intervention_sedentary,
 }

@@ -19,7 +19,9 @@ from cvirisk.model.features import FEATURES
 from cvirisk.model.hazards import FEATURE_INDEX as FI
 from cvirisk.params.schema import Params
 
-__all__ = ["PersonState", "SCHEDULED", "SCHED", "REQUIRED_COLUMNS", "init_state", "validate_cohort"]
+__all__ = [
+    "PersonState", "SCHEDULED", "SCHED", "REQUIRED_COLUMNS", "INTERVENTION_COLUMNS", "init_state", "validate_cohort",
+]  # fmt: skip
 
 #: Scheduled (deterministic) events; the order breaks ties at equal times.
 SCHEDULED: tuple[str, ...] = (
@@ -34,6 +36,10 @@ SCHEDULED: tuple[str, ...] = (
     "baseline",
     "end_of_follow_up",
     "max_age",
+    # per-person driver changes in follow-up, from optional cohort columns (scenarios)
+    "intervention_quit",
+    "intervention_bmi",
+    "intervention_sedentary",
 )
 SCHED: dict[str, int] = {k: i for i, k in enumerate(SCHEDULED)}
 
@@ -41,6 +47,14 @@ REQUIRED_COLUMNS: tuple[str, ...] = (
     "person_id", "sex", "age", "bmi", "smoking", "smoking_quit_age", "sedentary_work",
     "family_history", "parity", "prior_dvt", "prior_dvt_age", "congenital_absence",
 )  # fmt: skip
+
+#: Optional cohort columns scheduling a driver change at ``t >= 0`` (NaN = none) and the
+#: scheduled event each sets; ``bmi_change`` (kg/m2, added to BMI) goes with ``bmi_change_at_t``.
+INTERVENTION_COLUMNS: dict[str, str] = {
+    "quit_smoking_at_t": "intervention_quit",
+    "bmi_change_at_t": "intervention_bmi",
+    "sedentary_stop_at_t": "intervention_sedentary",
+}
 
 
 class PersonState:
@@ -87,6 +101,7 @@ class PersonState:
         self.death_cause = np.full(n, "", dtype=object)
         self.exit_t = np.full(n, np.nan)
         self.exit_reason = np.full(n, "", dtype=object)
+        self.bmi_change = np.zeros(n)  # scheduled BMI change of intervention_bmi (kg/m2)
 
     def feature(self, name: str, idx: np.ndarray) -> np.ndarray:
         """A feature column for persons ``idx``, as booleans for indicator features."""
@@ -204,4 +219,25 @@ def init_state(params: Params, cohort: pd.DataFrame, years: float, n_transitions
     st.sched[:, SCHED["baseline"]] = 0.0
     st.sched[:, SCHED["end_of_follow_up"]] = float(years)
     st.sched[:, SCHED["max_age"]] = np.where(max_age - age0 < years, max_age - age0, np.inf)
+    _schedule_interventions(st, cohort)
     return st
+
+
+def _schedule_interventions(st: PersonState, cohort: pd.DataFrame) -> None:
+    """Driver changes in follow-up from the optional :data:`INTERVENTION_COLUMNS` (history untouched)."""
+    for column, event in INTERVENTION_COLUMNS.items():
+        if column not in cohort.columns:
+            continue
+        at = cohort[column].to_numpy(float)
+        bad = np.flatnonzero(~(np.isnan(at) | ((at >= 0) & (at < np.inf))))
+        if bad.size:
+            raise CohortError(f"cohort: {column} must be NaN or a finite time >= 0 in rows {bad[:5].tolist()}")
+        st.sched[:, SCHED[event]] = np.where(np.isnan(at), np.inf, at)
+    if "bmi_change_at_t" in cohort.columns:
+        if "bmi_change" not in cohort.columns:
+            raise CohortError("cohort: bmi_change_at_t needs a bmi_change column")
+        change = cohort["bmi_change"].to_numpy(float)
+        bad = np.flatnonzero(np.isfinite(st.sched[:, SCHED["intervention_bmi"]]) & ~np.isfinite(change))
+        if bad.size:
+            raise CohortError(f"cohort: bmi_change must be finite where bmi_change_at_t is set, rows {bad[:5].tolist()}")
+        st.bmi_change[:] = np.where(np.isfinite(change), change, 0.0)
