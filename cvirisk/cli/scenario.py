@@ -48,6 +48,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="a scenario YAML file or a shipped scenario name (repeatable)")
     p.add_argument("--baseline", metavar="PARAMS.yaml", default=None,
                    help="a parameter overlay for the baseline (default: shipped parameters)")
+    p.add_argument("--set", metavar="KEY=VALUE", action="append", default=[], dest="overrides",
+                   help="override one baseline parameter, e.g. --set "
+                   "care.surgery_operations_per_year_per_100000=.inf (repeatable)")
     p.add_argument("--n", type=_n, required=True, help="persons in the generated cohort")
     p.add_argument("--replications", type=positive_int, default=5, help="replications (default 5)")
     add_seed_option(p)

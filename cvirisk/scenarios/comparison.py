@@ -1,0 +1,208 @@
+"""Paired comparisons of scenarios with a baseline, using common random numbers.
+
+In replication ``r`` the baseline and every scenario simulate the same cohort with the same
+``(seed, r)``; every draw of the engines is a pure function of (seed, replication, stream,
+person id, occurrence), so a person's history differs between the arms only where an
+intervention changed it. The difference ``scenario - baseline`` of each outcome is taken
+within the replication and summarised over replications: mean, ``mean +/- t(0.975, R-1) *
+sd / sqrt(R)`` and, with ``R >= 20``, the 2.5 and 97.5 percentiles of the differences.
+
+Examples
+--------
+>>> from cvirisk.params import load_params
+>>> from cvirisk.sim.testing import uniform_cohort
+>>> p = load_params(overrides={"care.surgery_operations_per_year_per_100000": float("inf")})
+>>> res = compare(["smoking_down_third"], params=p, cohort=uniform_cohort(200, smoking="current"),
+...               replications=2, years=5)
+>>> list(res.table.columns[:4])
+['scenario', 'outcome', 'baseline', 'scenario_value']
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from cvirisk.exceptions import InputError, UnsupportedError
+from cvirisk.params import Params, load_params, params_hash
+from cvirisk.scenarios.compile import compile_scenario
+from cvirisk.scenarios.outcomes import OUTCOMES, run_outcomes
+from cvirisk.scenarios.schema import Scenario, file_hash, load_scenario, resolve_scenario_path
+
+__all__ = ["Comparison", "compare", "paired_interval", "choose_engine", "summarise"]
+
+#: Replications from which percentile intervals are reported too.
+PERCENTILE_MIN_R = 20
+
+
+@dataclass
+class Comparison:
+    """Result of :func:`compare`.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per (scenario, outcome): ``baseline``, ``scenario_value`` (means over
+        replications), ``difference``, ``lower``, ``upper`` (t interval), ``sd``,
+        ``replications``, ``pct_lower``, ``pct_upper`` (NaN when R < 20).
+    replications : pandas.DataFrame
+        One row per (scenario, replication, outcome): ``baseline``, ``scenario_value``, ``difference``.
+    manifest : dict
+    """
+
+    table: pd.DataFrame
+    replications: pd.DataFrame
+    manifest: dict = field(default_factory=dict)
+
+
+def paired_interval(diffs: Sequence[float], level: float = 0.95) -> tuple[float, float, float, float]:
+    """Mean, lower and upper t-interval limits and sd of per-replication differences (NaNs dropped).
+
+    >>> [round(x, 3) for x in paired_interval([1.0, 2.0, 3.0])]
+    [2.0, -0.484, 4.484, 1.0]
+    """
+    d = np.asarray(diffs, float)
+    d = d[np.isfinite(d)]
+    if d.size == 0:
+        return (math.nan,) * 4
+    mean = float(d.mean())
+    if d.size < 2:
+        return mean, math.nan, math.nan, math.nan
+    sd = float(d.std(ddof=1))
+    half = float(stats.t.ppf(0.5 + level / 2, d.size - 1)) * sd / math.sqrt(d.size)
+    return mean, mean - half, mean + half, sd
+
+
+def choose_engine(engine: str, params_list: Sequence[Params]) -> str:
+    """``auto``: the fast engine unless some arm rations surgery (then the reference engine)."""
+    from cvirisk.sim.fast import needs_capacity
+
+    if engine not in ("auto", "fast", "reference"):
+        raise InputError(f"engine must be auto, fast or reference, not {engine!r}")
+    if engine == "auto":
+        return "reference" if any(needs_capacity(p) for p in params_list) else "fast"
+    return engine
+
+
+def _scenarios(items: Sequence[Scenario | str | Path]) -> list[tuple[Scenario, str, str | None]]:
+    out = []
+    for item in items:
+        if isinstance(item, Scenario):
+            out.append((item, item.name, None))
+        else:
+            path = resolve_scenario_path(item)
+            out.append((load_scenario(path), str(path), file_hash(path)))
+    names = [s.name for s, _, _ in out]
+    if len(set(names)) != len(names):
+        raise InputError(f"scenario names must differ: {', '.join(names)}")
+    return out
+
+
+def _simulate(cohort, params, seed, years, engine, replication):
+    from cvirisk.sim import simulate
+
+    try:
+        return simulate(cohort, params=params, seed=seed, years=years, engine=engine, replication=replication)
+    except UnsupportedError as exc:
+        raise InputError(str(exc)) from None
+
+
+def summarise(reps: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
+    """The comparison table from per-replication rows (see :class:`Comparison`)."""
+    rows = []
+    for (name, outcome), g in reps.groupby(["scenario", "outcome"], sort=False):
+        mean, lo, hi, sd = paired_interval(g["difference"], level)
+        d = g["difference"].to_numpy(float)
+        d = d[np.isfinite(d)]
+        pct = np.percentile(d, [2.5, 97.5]) if d.size >= PERCENTILE_MIN_R else (math.nan, math.nan)
+        rows.append({
+            "scenario": name, "outcome": outcome, "baseline": g["baseline"].mean(),
+            "scenario_value": g["scenario_value"].mean(), "difference": mean, "lower": lo, "upper": hi,
+            "sd": sd, "replications": int(d.size), "pct_lower": pct[0], "pct_upper": pct[1],
+        })  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def compare(
+    scenarios: Sequence[Scenario | str | Path],
+    params: Params | None = None,
+    n: int = 5_000,
+    cohort: pd.DataFrame | None = None,
+    seed: int = 1,
+    replications: int = 5,
+    years: float = 20.0,
+    engine: str = "auto",
+    scenario_seed: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Comparison:
+    """Run the baseline and each scenario replication by replication; compare them pairwise.
+
+    Parameters
+    ----------
+    scenarios : list of Scenario, path or shipped name
+    params : Params, optional
+        Baseline parameters (shipped defaults when None).
+    n : int
+        Persons in the cohort generated for each replication (``generate_cohort(n, seed,
+        replication=r)``), unless ``cohort`` is given (then used in every replication).
+    seed, replications, years : int, int, float
+    engine : {"auto", "fast", "reference"}
+        See :func:`choose_engine`.
+    scenario_seed : int, optional
+        Simulate the scenarios with this seed instead (independent streams; for showing what
+        common random numbers buy). Default: ``seed``.
+    progress : callable, optional
+        ``callback(done, total)`` after each simulation.
+
+    Returns
+    -------
+    Comparison
+    """
+    params = load_params() if params is None else params
+    loaded = _scenarios(scenarios)
+    if int(replications) < 1:
+        raise InputError("replications must be at least 1")
+    s_seed = seed if scenario_seed is None else int(scenario_seed)
+    rows = []
+    total, done = int(replications) * (1 + len(loaded)), 0
+    engines: set[str] = set()
+    for r in range(int(replications)):
+        if cohort is None:
+            from cvirisk.cohort import generate_cohort
+
+            base_cohort = generate_cohort(int(n), seed=seed, params=params, replication=r)
+        else:
+            base_cohort = cohort
+        weights = base_cohort.set_index("person_id")["weight"] if "weight" in base_cohort.columns else None
+        compiled = [compile_scenario(sc, params, base_cohort, s_seed, r, origin=origin) for sc, origin, _ in loaded]
+        eng = choose_engine(engine, [params, *(c.params for c in compiled)])
+        engines.add(eng)
+        base = run_outcomes(_simulate(base_cohort, params, seed, years, eng, r).events, years, weights)
+        done += 1
+        if progress is not None:
+            progress(done, total)
+        for comp in compiled:
+            res = _simulate(comp.cohort, comp.params, s_seed, years, eng, r)
+            scen = run_outcomes(res.events, years, weights)
+            for name in OUTCOMES:
+                rows.append({"scenario": comp.name, "replication": r, "outcome": name, "baseline": base[name],
+                             "scenario_value": scen[name], "difference": scen[name] - base[name]})  # fmt: skip
+            done += 1
+            if progress is not None:
+                progress(done, total)
+    reps = pd.DataFrame(rows)
+    manifest = {
+        "params_hash": params_hash(params), "seed": int(seed), "scenario_seed": s_seed,
+        "replications": int(replications), "years": float(years), "n": int(len(cohort) if cohort is not None else n),
+        "cohort": "given" if cohort is not None else "generate_cohort(n, seed, replication=r)",
+        "engine": sorted(engines), "common_random_numbers": s_seed == seed,
+        "scenarios": [{"name": sc.name, "file": origin if fh else None, "sha256_16": fh,
+                       "interventions": [e.model_dump() for e in sc.interventions]} for sc, origin, fh in loaded],
+    }  # fmt: skip
+    return Comparison(summarise(reps), reps, manifest)

@@ -1,0 +1,216 @@
+"""Probabilistic sensitivity analysis (PSA) and one-way (tornado) analysis.
+
+Each parameter leaf may declare ``uncertainty: {distribution, low, high}``: a distribution
+whose central 95% interval is ``(low, high)`` (:func:`distribution`):
+
+* ``lognormal``: ``mu = (ln low + ln high) / 2``, ``sigma = (ln high - ln low) / (2 * 1.96)``;
+* ``normal``: mean the midpoint, ``sd = (high - low) / (2 * 1.96)``;
+* ``beta``: mean the midpoint and the normal ``sd`` as above, matched by moments;
+* ``gamma``: moments matched the same way;
+* ``uniform``: the uniform whose central 95% is ``(low, high)``.
+
+Draw ``d`` (1, 2, ...) of parameter ``key`` is ``ppf(u)`` with ``u`` from its own stream
+``generator(seed, "psa.draws.<key>", replication=d)``, a namespace apart from the simulation
+streams; draw 0 is the baseline. Adding or removing an uncertain parameter leaves the draws of
+the others unchanged.
+
+Examples
+--------
+>>> from cvirisk.params import load_params
+>>> draws = sample_draws(load_params(), 3, seed=1)
+>>> len(draws), "care.compression_adherence" in draws[0]
+(3, True)
+>>> draws == sample_draws(load_params(), 3, seed=1)
+True
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from cvirisk.exceptions import ParameterError
+from cvirisk.params import Params, params_to_dict, with_overrides
+from cvirisk.random import generator
+
+__all__ = ["Z95", "uncertain_parameters", "distribution", "sample_draws", "PSAResult", "run_psa", "one_way"]
+
+Z95 = 1.959963984540054
+
+
+def uncertain_parameters(params: Params) -> dict[str, dict]:
+    """Dotted key -> ``{"distribution", "low", "high", "value"}`` of every leaf with uncertainty."""
+    out: dict[str, dict] = {}
+
+    def walk(node, where: str) -> None:
+        if isinstance(node, dict):
+            if "value" in node and "source" in node:
+                unc = node.get("uncertainty")
+                if unc:
+                    out[where] = {**unc, "value": node["value"]}
+                return
+            for key, child in node.items():
+                walk(child, f"{where}.{key}" if where else str(key))
+
+    walk(params_to_dict(params), "")
+    return dict(sorted(out.items()))
+
+
+def distribution(kind: str, low: float, high: float):
+    """A frozen scipy distribution whose central 95% interval is ``(low, high)`` (see module doc).
+
+    >>> d = distribution("lognormal", 1.52, 3.10)
+    >>> [round(float(x), 2) for x in d.ppf([0.025, 0.975])]
+    [1.52, 3.1]
+    """
+    low, high = float(low), float(high)
+    if not high > low:
+        raise ParameterError(f"uncertainty interval ({low}, {high}) must have low < high")
+    mean, sd = (low + high) / 2.0, (high - low) / (2.0 * Z95)
+    if kind == "lognormal":
+        if low <= 0:
+            raise ParameterError(f"lognormal uncertainty needs low > 0, got {low}")
+        mu, sigma = (math.log(low) + math.log(high)) / 2.0, (math.log(high) - math.log(low)) / (2.0 * Z95)
+        return stats.lognorm(s=sigma, scale=math.exp(mu))
+    if kind == "normal":
+        return stats.norm(loc=mean, scale=sd)
+    if kind == "uniform":
+        width = (high - low) / 0.95
+        return stats.uniform(loc=low - 0.025 * width, scale=width)
+    if kind == "beta":
+        var = sd * sd
+        if not (0 < mean < 1 and var < mean * (1 - mean)):
+            raise ParameterError(f"beta uncertainty ({low}, {high}) cannot be matched inside (0, 1)")
+        total = mean * (1 - mean) / var - 1.0
+        return stats.beta(mean * total, (1 - mean) * total)
+    if kind == "gamma":
+        if mean <= 0:
+            raise ParameterError(f"gamma uncertainty needs a positive mean, got ({low}, {high})")
+        return stats.gamma(a=mean * mean / (sd * sd), scale=sd * sd / mean)
+    raise ParameterError(f"unknown uncertainty distribution {kind!r}")
+
+
+def sample_draws(params: Params, k: int, seed: int = 1, keys: Sequence[str] | None = None) -> list[dict]:
+    """Dotted overrides of draws 1..k (a list of ``k`` mappings), one value per uncertain parameter."""
+    unc = uncertain_parameters(params)
+    keys = list(unc) if keys is None else list(keys)
+    dists = {key: distribution(unc[key]["distribution"], unc[key]["low"], unc[key]["high"]) for key in keys}
+    draws = []
+    for d in range(1, int(k) + 1):
+        draws.append({key: float(dists[key].ppf(generator(seed, f"psa.draws.{key}", replication=d).random()))
+                      for key in keys})  # fmt: skip
+    return draws
+
+
+@dataclass
+class PSAResult:
+    """Result of :func:`run_psa`.
+
+    Attributes
+    ----------
+    draws : pandas.DataFrame
+        One row per (draw, scenario, outcome): the parameter values of the draw, ``baseline``,
+        ``scenario_value`` and ``difference`` (means over replications). Draw 0 is the baseline.
+    summary : pandas.DataFrame
+        Per (scenario, outcome): mean and 2.5/97.5 percentiles over draws of the baseline,
+        scenario value and difference.
+    correlations : pandas.DataFrame
+        Spearman rank correlation of each parameter's draws with each outcome difference.
+    """
+
+    draws: pd.DataFrame
+    summary: pd.DataFrame
+    correlations: pd.DataFrame
+    keys: list[str] = field(default_factory=list)
+
+
+def _compare_means(scenarios, params, **kw) -> pd.DataFrame:
+    from cvirisk.scenarios.comparison import compare
+
+    return compare(scenarios, params=params, **kw).table[["scenario", "outcome", "baseline", "scenario_value",
+                                                          "difference"]]  # fmt: skip
+
+
+def run_psa(
+    scenarios: Sequence,
+    params: Params,
+    k: int,
+    seed: int = 1,
+    progress: Callable[[int, int], None] | None = None,
+    **compare_kw,
+) -> PSAResult:
+    """Compare ``scenarios`` with the baseline under draws 0..k of the uncertain parameters.
+
+    Every draw uses the same seed (common random numbers across draws too); ``compare_kw``
+    go to :func:`~cvirisk.scenarios.comparison.compare` (``n``, ``cohort``, ``replications``,
+    ``years``, ``engine``).
+    """
+    keys = list(uncertain_parameters(params))
+    draws = [{}, *sample_draws(params, k, seed)]
+    base_values = {key: uncertain_parameters(params)[key]["value"] for key in keys}
+    frames = []
+    for d, over in enumerate(draws):
+        tab = _compare_means(scenarios, with_overrides(params, over, origin=f"PSA draw {d}"), seed=seed, **compare_kw)
+        tab.insert(0, "draw", d)
+        for key in keys:
+            tab[key] = over.get(key, base_values[key])
+        frames.append(tab)
+        if progress is not None:
+            progress(d + 1, len(draws))
+    table = pd.concat(frames, ignore_index=True)
+    rows, corr = [], []
+    sampled = table[table["draw"] > 0]
+    for (name, outcome), g in sampled.groupby(["scenario", "outcome"], sort=False):
+        row = {"scenario": name, "outcome": outcome, "draws": len(g)}
+        for col in ("baseline", "scenario_value", "difference"):
+            v = g[col].to_numpy(float)
+            row[f"{col}_mean"] = float(np.nanmean(v)) if np.isfinite(v).any() else math.nan
+            lo, hi = np.nanpercentile(v, [2.5, 97.5]) if np.isfinite(v).any() else (math.nan, math.nan)
+            row[f"{col}_lower"], row[f"{col}_upper"] = float(lo), float(hi)
+        rows.append(row)
+        for key in keys:
+            rho = stats.spearmanr(g[key], g["difference"]).statistic if g["difference"].nunique() > 1 else math.nan
+            corr.append({"scenario": name, "outcome": outcome, "parameter": key, "spearman": float(rho)})
+    return PSAResult(table, pd.DataFrame(rows), pd.DataFrame(corr), keys)
+
+
+def one_way(
+    scenarios: Sequence,
+    params: Params,
+    keys: Sequence[str] | None = None,
+    seed: int = 1,
+    progress: Callable[[int, int], None] | None = None,
+    **compare_kw,
+) -> pd.DataFrame:
+    """One-way sensitivity: each parameter at the low and high end of its 95% interval, others at base.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Per (scenario, outcome, parameter): ``low_value``, ``high_value``, ``base`` (difference at
+        base parameters), ``at_low``, ``at_high`` and ``swing = |at_high - at_low|``.
+    """
+    unc = uncertain_parameters(params)
+    keys = list(unc) if keys is None else list(keys)
+    base = _compare_means(scenarios, params, seed=seed, **compare_kw).set_index(["scenario", "outcome"])
+    rows = []
+    for i, key in enumerate(keys):
+        ends = {}
+        for end in ("low", "high"):
+            p = with_overrides(params, {key: unc[key][end]}, origin=f"one-way {key}={end}")
+            ends[end] = _compare_means(scenarios, p, seed=seed, **compare_kw).set_index(["scenario", "outcome"])
+        for idx in base.index:
+            lo, hi = ends["low"].loc[idx, "difference"], ends["high"].loc[idx, "difference"]
+            rows.append({"scenario": idx[0], "outcome": idx[1], "parameter": key, "low_value": unc[key]["low"],
+                         "high_value": unc[key]["high"], "base": base.loc[idx, "difference"], "at_low": lo,
+                         "at_high": hi, "swing": abs(hi - lo)})  # fmt: skip
+        if progress is not None:
+            progress(i + 1, len(keys))
+    out = pd.DataFrame(rows)
+    return out.sort_values(["scenario", "outcome", "swing"], ascending=[True, True, False], kind="stable",
+                           ignore_index=True)  # fmt: skip
