@@ -26,6 +26,7 @@ __all__ = [
     "CALCIFICATION_COLORS",
     "calcification_duration_figure",
     "calcification_onset_figure",
+    "calcification_pattern_figure",
     "cumulative_incidence_figure",
     "difference_figure",
     "differential_figure",
@@ -217,4 +218,123 @@ def differential_figure(ranked: pd.DataFrame, *, title: str | None = "How well e
     fig.update_layout(title=title, template=_TEMPLATE, margin={"l": 10},
                       xaxis={"title": f"features that fit (of {assessed} assessed)", "range": [0, max(assessed, 1)],
                              "dtick": 1})
+    return fig
+
+
+# ---------------------------------------------------------------- schematic radiographs (teaching)
+
+#: Where each pattern sits by default on the limb schematic (the seed note's distribution).
+PATTERN_REGION = {"punctate": "distal", "trabecular": "distal", "reticular": "distal",
+                  "sheet-like": "proximal", "cloud-like": "proximal", "rim-like": "proximal"}  # fmt: skip
+_LIMB_LENGTH = 40.0
+_XRAY = {"background": "#111111", "soft": "#3a3a3a", "bone": "#b8b8b8", "calcium": "#f4f4f4"}
+
+
+def _limb_edges(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Skin edges of the schematic limb (ankle at y=0, hip at y=40): it widens toward the hip."""
+    half = 2.4 + 2.1 * (y / _LIMB_LENGTH)
+    return 5.0 - half, 5.0 + half
+
+
+def _in_region(rng: np.random.Generator, n: int, region: str, inset: float = 0.35) -> tuple[np.ndarray, np.ndarray]:
+    lo, hi = (2.0, 17.0) if region == "distal" else (23.0, 38.0)
+    y = rng.uniform(lo, hi, n)
+    left, right = _limb_edges(y)
+    x = rng.uniform(left + inset, right - inset)
+    return x, y
+
+
+def calcification_pattern_figure(pattern: str, *, region: str | None = None, periostitis: bool = False,
+                                 seed: int = 0, title: str | None = None) -> go.Figure:
+    """A schematic frontal radiograph of a limb showing one calcification pattern.
+
+    A drawing for teaching, not an image of a patient: ``punctate`` dots, ``trabecular`` bars and
+    a ``reticular`` net (chronic venous insufficiency); ``sheet-like`` plates (calcinosis
+    universalis; also mature heterotopic ossification); a ``cloud-like`` haze and a ``rim-like``
+    shell in a soft-tissue mass (myositis ossificans). ``region`` is ``distal`` or ``proximal``
+    (default: where the pattern usually lies); ``periostitis`` adds the wavy periosteal reaction
+    of venous stasis along the distal shaft. ``seed`` fixes the drawing.
+    """
+    if pattern not in PATTERN_REGION:
+        raise ValueError(f"unknown pattern {pattern!r}; one of {', '.join(PATTERN_REGION)}")
+    region = region or PATTERN_REGION[pattern]
+    if region not in ("distal", "proximal"):
+        raise ValueError("region must be 'distal' or 'proximal'")
+    rng = np.random.default_rng(seed)
+    fig = go.Figure()
+    y = np.linspace(0, _LIMB_LENGTH, 60)
+    left, right = _limb_edges(y)
+    fig.add_trace(go.Scatter(x=np.concatenate([left, right[::-1], left[:1]]), y=np.concatenate([y, y[::-1], y[:1]]),
+                             fill="toself", fillcolor=_XRAY["soft"], line={"color": "#555555", "width": 1},
+                             hoverinfo="skip", showlegend=False, name="soft tissue"))
+    # one long bone shaft, narrower distally (tibia) than proximally (femur)
+    bone_half = 0.55 + 0.35 * (y / _LIMB_LENGTH)
+    fig.add_trace(go.Scatter(x=np.concatenate([5 - bone_half, (5 + bone_half)[::-1]]), y=np.concatenate([y, y[::-1]]),
+                             fill="toself", fillcolor=_XRAY["bone"], line={"width": 0}, hoverinfo="skip",
+                             showlegend=False, name="bone"))
+    calcium = {"color": _XRAY["calcium"]}
+    if pattern == "punctate":
+        x, yy = _in_region(rng, 70, region)
+        fig.add_trace(go.Scatter(x=x, y=yy, mode="markers", marker={**calcium, "size": 4}, name="punctate"))
+    elif pattern == "trabecular":
+        xs, ys = [], []
+        x0, y0 = _in_region(rng, 30, region)
+        for a, b in zip(x0, y0, strict=True):
+            angle, length = rng.uniform(0, np.pi), rng.uniform(0.7, 1.6)
+            xs += [a, a + length * np.cos(angle) * 0.6, None]
+            ys += [b, b + length * np.sin(angle), None]
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line={**calcium, "width": 2.5}, name="trabecular"))
+    elif pattern == "reticular":
+        lo, hi = (2.0, 17.0) if region == "distal" else (23.0, 38.0)
+        gy = np.arange(lo, hi, 1.3)
+        xs, ys = [], []
+        nodes = {}
+        for i, yv in enumerate(gy):
+            l_, r_ = _limb_edges(np.array([yv]))
+            gx = np.arange(l_[0] + 0.4, r_[0] - 0.3, 0.9)
+            for j, xv in enumerate(gx):
+                nodes[(i, j)] = (xv + rng.uniform(-0.3, 0.3), yv + rng.uniform(-0.4, 0.4))
+        for (i, j), (a, b) in nodes.items():
+            for nb in ((i, j + 1), (i + 1, j)):
+                if nb in nodes and rng.uniform() < 0.8:
+                    xs += [a, nodes[nb][0], None]
+                    ys += [b, nodes[nb][1], None]
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line={**calcium, "width": 1.5}, name="reticular"))
+    elif pattern == "sheet-like":
+        for k in range(3):
+            cx, cy = _in_region(rng, 1, region, inset=1.2)
+            t = np.linspace(0, 2 * np.pi, 24)
+            rx, ry = rng.uniform(0.8, 1.4), rng.uniform(2.5, 4.0)
+            wobble = 1 + 0.15 * rng.standard_normal(len(t))
+            fig.add_trace(go.Scatter(x=cx + rx * np.cos(t) * wobble, y=cy + ry * np.sin(t) * wobble, fill="toself",
+                                     fillcolor="rgba(244,244,244,0.75)", line={"width": 0}, name="sheet-like",
+                                     showlegend=k == 0))
+    else:  # a soft-tissue mass: a cloud early, a shell of bone at its rim when mature
+        cy = 30.0 if region == "proximal" else 10.0
+        l_, r_ = _limb_edges(np.array([cy]))
+        cx, rx, ry = (r_[0] + 5.0) / 2 + 0.6, 1.1, 3.2
+        if pattern == "cloud-like":
+            px = rng.normal(cx, rx / 2, 400)
+            py = rng.normal(cy, ry / 2, 400)
+            fig.add_trace(go.Scatter(x=px, y=py, mode="markers", marker={**calcium, "size": 3, "opacity": 0.35},
+                                     name="cloud-like"))
+        else:
+            t = np.linspace(0, 2 * np.pi, 80)
+            fig.add_trace(go.Scatter(x=cx + rx * np.cos(t), y=cy + ry * np.sin(t), mode="lines",
+                                     line={**calcium, "width": 5}, name="rim-like"))
+    if periostitis:
+        yy = np.linspace(3, 16, 120)
+        half = 0.55 + 0.35 * (yy / _LIMB_LENGTH)
+        wave = 0.3 + 0.2 * np.sin(yy * 2.4)
+        for side in (-1, 1):
+            fig.add_trace(go.Scatter(x=5 + side * (half + wave), y=yy, mode="lines", line={"color": "#ffffff",
+                                     "width": 3}, name="stasis periostitis", showlegend=side == 1))
+    fig.add_annotation(x=5.0, y=-0.3, text="distal (ankle)", showarrow=False, font={"color": "#bbbbbb"}, yanchor="top")
+    fig.add_annotation(x=5.0, y=40.3, text="proximal (hip)", showarrow=False, font={"color": "#bbbbbb"},
+                       yanchor="bottom")
+    fig.update_layout(title=title or f"{pattern} ({region}) - schematic", paper_bgcolor=_XRAY["background"],
+                      plot_bgcolor=_XRAY["background"], font={"color": "#dddddd"}, height=520,
+                      margin={"l": 10, "r": 10, "t": 40, "b": 10}, showlegend=False,
+                      xaxis={"visible": False, "range": [-0.2, 10.2]},
+                      yaxis={"visible": False, "range": [-3.0, 43.0], "scaleanchor": "x", "scaleratio": 1})
     return fig

@@ -9,6 +9,7 @@ from cvirisk import analysis, teaching
 from cvirisk.plots import (
     calcification_duration_figure,
     calcification_onset_figure,
+    calcification_pattern_figure,
     differential_figure,
     timeline_figure,
 )
@@ -39,13 +40,16 @@ def _imaging(content: dict) -> None:
     im = content["imaging"]
     for m in im["modalities"]:
         st.markdown(f"**{m['name']}.** {m['role']} *model:* `{m['model']}`")
+    p = im["periostitis"]
+    periostitis = st.checkbox(f"Show {p['name'].lower()} on the drawings", key="show_periostitis")
     cols = st.columns(3)
     for col, t in zip(cols, im["calcification_types"], strict=True):
         with col:
             st.markdown(f"#### {t['name']}\n{t['looks_like']}\n\n*{t['meaning']}*")
-    p = im["periostitis"]
+            st.plotly_chart(calcification_pattern_figure(t["id"], periostitis=periostitis, title=f"{t['name']} (schematic)"),
+                            key=f"img_{t['id']}")
     st.markdown(f"**{p['name']}.** {p['looks_like']} {p['meaning']}")
-    st.caption(im["figure_caption"])
+    st.caption(im["figure_caption"] + " The drawings above are schematics, not patient images.")
 
 
 def _model_note(kind: str, settings: common.Settings) -> None:
@@ -78,7 +82,15 @@ def _differential(settings: common.Settings) -> None:
                                 key=f"dd_{name}")
             observed[name] = None if pick == NOT_ASSESSED else pick
     ranked = teaching.rank_differential(**observed)
-    st.plotly_chart(differential_figure(ranked), key="differential")
+    left, right = st.columns([2, 1])
+    with left:
+        st.plotly_chart(differential_figure(ranked), key="differential")
+    with right:
+        if observed["morphology"] is not None:
+            st.plotly_chart(calcification_pattern_figure(observed["morphology"], region=observed["distribution"],
+                                                         periostitis=observed["periostitis"] == "present",
+                                                         title="What you described (schematic)"),
+                            key="dd_schematic")
     best = ranked.iloc[0]
     if best["assessed"]:
         st.success(f"Best fit: **{best['name']}** ({best['matches']} of {best['assessed']} features). {best['key_point']}")

@@ -259,6 +259,12 @@ def test_teaching_differential_and_model_tie(open_page):
     for word in ("Punctate", "Trabecular", "Reticular", "Stasis periostitis", "Duplex ultrasonography"):
         assert word in text
     assert "Chronic venous insufficiency" in at.success[0].value  # default: a reticular, distal radiograph
+    for kind in ("punctate", "trabecular", "reticular"):
+        assert kind in trace_names(at, f"img_{kind}")
+    assert "stasis periostitis" not in trace_names(at, "img_reticular")
+    at.checkbox(key="show_periostitis").check().run()
+    assert "stasis periostitis" in trace_names(at, "img_reticular")
+    assert "stasis periostitis" in trace_names(at, "dd_schematic")  # the default description has periostitis
     note = [m.value for m in at.markdown if m.value.startswith("**In the model:**")]
     assert note and "reticular calcification" in note[0]
 
@@ -267,6 +273,7 @@ def test_teaching_differential_and_model_tie(open_page):
     at.selectbox(key="dd_depth").select("not assessed").run()
     at.selectbox(key="dd_periostitis").select("absent").run()
     assert "Calcinosis universalis" in at.success[0].value
+    assert "sheet-like" in trace_names(at, "dd_schematic")
     fig = figure(at, "differential")
     assert decode_list(fig["data"][0]["y"])[-1].startswith("Calcinosis universalis")  # best fit drawn on top
 
