@@ -332,9 +332,10 @@ def calcification_pattern_figure(pattern: str, *, region: str | None = None, per
     fig.add_annotation(x=5.0, y=-0.3, text="distal (ankle)", showarrow=False, font={"color": "#bbbbbb"}, yanchor="top")
     fig.add_annotation(x=5.0, y=40.3, text="proximal (hip)", showarrow=False, font={"color": "#bbbbbb"},
                        yanchor="bottom")
-    fig.update_layout(title=title or f"{pattern} ({region}) - schematic", paper_bgcolor=_XRAY["background"],
-                      plot_bgcolor=_XRAY["background"], font={"color": "#dddddd"}, height=520,
-                      margin={"l": 10, "r": 10, "t": 40, "b": 10}, showlegend=False,
-                      xaxis={"visible": False, "range": [-0.2, 10.2]},
-                      yaxis={"visible": False, "range": [-3.0, 43.0], "scaleanchor": "x", "scaleratio": 1})
+    fig.update_layout(title={"text": title or f"{pattern} ({region}) - schematic", "font": {"color": "#dddddd"}},
+                      paper_bgcolor=_XRAY["background"], plot_bgcolor=_XRAY["background"], font={"color": "#dddddd"},
+                      height=520, margin={"l": 10, "r": 10, "t": 40, "b": 10}, showlegend=False,
+                      xaxis={"visible": False, "range": [-0.2, 10.2], "constrain": "domain"},
+                      yaxis={"visible": False, "range": [-3.0, 43.0], "scaleanchor": "x", "scaleratio": 0.55,
+                             "constrain": "domain"})
     return fig
