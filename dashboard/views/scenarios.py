@@ -47,15 +47,11 @@ def outcomes(result, years: float) -> dict[str, float]:
 
 
 def _interval(values: np.ndarray) -> tuple[float, float, float]:
-    """Mean and a t-based 95% Monte Carlo interval over replications."""
-    from scipy import stats
+    """Mean and t-based 95% interval over replications (cvirisk.scenarios.paired_interval)."""
+    from cvirisk.scenarios import paired_interval
 
-    v = np.asarray(values, float)
-    m = float(v.mean())
-    if len(v) < 2:
-        return m, np.nan, np.nan
-    half = float(stats.t.ppf(0.975, len(v) - 1) * v.std(ddof=1) / np.sqrt(len(v)))
-    return m, m - half, m + half
+    mean, low, high, _sd = paired_interval(values)
+    return mean, low, high
 
 
 def summarise(per_rep: pd.DataFrame) -> pd.DataFrame:
