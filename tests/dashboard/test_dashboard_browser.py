@@ -108,6 +108,18 @@ def test_every_page_in_a_real_browser(server, page, tmp_path):
     expect(page.locator(".js-plotly-plot")).to_have_count(3)
     _shot(page, "scenarios_changed")
 
+    # the download carries the results and the manifest of every run
+    import json
+    import zipfile
+
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download results").click()
+    archive = zipfile.ZipFile(info.value.path())
+    assert sorted(archive.namelist()) == ["manifest.json", "outcomes_by_replication.csv", "summary.csv"]
+    manifest = json.loads(archive.read("manifest.json"))
+    assert manifest["seed"] == 1 and "cohort.smoking.male" in manifest["overrides"]
+    assert {run["arm"] for run in manifest["runs"]} == {"baseline", "scenario"}
+
     _goto(page, "Progression")
     expect(page.get_by_role("heading", name="Progression")).to_be_visible(timeout=60_000)
     _settle(page)
