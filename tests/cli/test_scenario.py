@@ -1,0 +1,75 @@
+"""``cvirisk scenario``: files written, same seed same bytes, PSA outputs, exit status 2 on bad input."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from cvirisk.cli import main
+
+INF = ["--set", "care.surgery_operations_per_year_per_100000=.inf"]
+
+
+def _run(tmp_path, name, *extra):
+    out = tmp_path / name
+    argv = ["scenario", "--scenario", "smoking_down_third", "--n", "1500", "--replications", "2", "--seed", "4",
+            "--years", "10", "--out", str(out), "--quiet", *INF, *extra]
+    return main(argv), out
+
+
+def test_writes_comparison_and_reproduces_bytes(tmp_path, capsys):
+    custom = tmp_path / "quit_all.yaml"
+    custom.write_text("name: quit_all\ninterventions:\n  - {type: smoking_cessation, share: 1.0, at_year: 1}\n")
+    code, a = _run(tmp_path, "a", "--scenario", str(custom))
+    assert code == 0
+    code, b = _run(tmp_path, "b", "--scenario", str(custom))
+    assert code == 0
+    for name in ("comparison.csv", "replications.csv"):
+        assert (a / name).read_bytes() == (b / name).read_bytes()
+    table = pd.read_csv(a / "comparison.csv")
+    assert set(table["scenario"]) == {"smoking_down_third", "quit_all"}
+    assert {"outcome", "baseline", "scenario_value", "difference", "lower", "upper"} <= set(table.columns)
+    manifest = json.loads((a / "manifest.json").read_text())
+    assert manifest["seed"] == 4 and manifest["engine"] == ["fast"] and len(manifest["baseline"]["params_hash"]) == 16
+    files = {s["name"]: s["sha256_16"] for s in manifest["scenarios"]}
+    assert len(files["quit_all"]) == 16 and len(files["smoking_down_third"]) == 16
+    assert "written to" in capsys.readouterr().err
+
+
+def test_psa_outputs(tmp_path):
+    code, out = _run(tmp_path, "psa", "--psa-draws", "2", "--tornado-outcome", "deaths")
+    assert code == 0
+    for name in ("psa_draws.csv", "psa_summary.csv", "psa_correlations.csv", "tornado.csv", "tornado.html"):
+        assert (out / name).stat().st_size > 0
+    assert sorted(pd.read_csv(out / "psa_draws.csv")["draw"].unique()) == [0, 1, 2]
+    assert json.loads((out / "manifest.json").read_text())["psa"]["draws"] == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ("name: x\ninterventions:\n  - {type: smoking_cessation, share: 2}\n", "interventions.0.smoking_cessation.share"),
+        ("name: x\ninterventions:\n  - {type: rate, key: care.nope, multiply: 2}\n", "care.nope: unknown parameter"),
+        ("name: x\ninterventions:\n  - {type: referral, min_class: 4, extra: 1}\n", "extra"),
+    ],
+)
+def test_bad_scenario_file_exit_2_one_line(tmp_path, capsys, text, needle):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text)
+    code = main(["scenario", "--scenario", str(bad), "--n", "100", "--out", str(tmp_path / "o"), *INF])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and str(bad) in err and needle in err
+    assert not (tmp_path / "o" / "comparison.csv").exists()
+
+
+def test_other_bad_input_exit_2(tmp_path, capsys):
+    assert main(["scenario", "--scenario", "nope", "--n", "100", "--out", str(tmp_path / "o")]) == 2
+    assert "no such scenario" in capsys.readouterr().err
+    code = main(["scenario", "--scenario", "earlier_referral", "--n", "100", "--engine", "fast",
+                 "--out", str(tmp_path / "o")])
+    assert code == 2 and "finite surgical capacity" in capsys.readouterr().err
+    code = main(["scenario", "--scenario", "earlier_referral", "--n", "100", "--tornado-outcome", "joy",
+                 "--out", str(tmp_path / "o")])
+    assert code == 2 and "joy" in capsys.readouterr().err
