@@ -34,5 +34,6 @@ with st.sidebar:
     st.title("cvirisk")
     st.caption("Chronic venous insufficiency: simulation, scenarios, survival models, teaching.")
     page = st.radio("Page", list(PAGES), key="page")
+st.query_params["page"] = next(slug for slug, name in SLUGS.items() if name == page)  # a shareable address
 settings = common.sidebar_settings()
 PAGES[page](settings)

@@ -8,6 +8,7 @@ Changes a scenario control, uploads a cohort file, and saves a screenshot of eve
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import time
@@ -124,6 +125,7 @@ def test_every_page_in_a_real_browser(server, page, tmp_path):
     expect(page.get_by_role("heading", name="Progression")).to_be_visible(timeout=60_000)
     _settle(page)
     expect(page.locator(".js-plotly-plot")).to_have_count(4, timeout=60_000)
+    expect(page).to_have_url(re.compile(r"[?&]page=progression"))  # pages have shareable addresses
     _shot(page, "progression")
 
     # upload a cohort file
