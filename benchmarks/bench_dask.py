@@ -37,7 +37,7 @@ def warm_up() -> None:
     simulate_fast(generate_cohort(50, seed=0, params=params), params=params, seed=0, years=1)
 
 
-def timed_run(spec: RunSpec, workers: int) -> tuple[float, dict[str, bytes]]:
+def timed_run(spec: RunSpec, workers: int, write_on: str) -> tuple[float, dict[str, bytes]]:
     from distributed import Client, LocalCluster
 
     out = Path(tempfile.mkdtemp(prefix="cvirisk-dask-"))
@@ -47,7 +47,7 @@ def timed_run(spec: RunSpec, workers: int) -> tuple[float, dict[str, bytes]]:
         client.wait_for_workers(workers, timeout=60)
         client.run(warm_up)  # imports and first-call costs are not part of the timing
         start = time.perf_counter()
-        run(spec, out, scheduler=client)
+        run(spec, out, scheduler=client, write_on=write_on)
         secs = time.perf_counter() - start
     collect(out)
     files = {p.name: p.read_bytes() for p in sorted((out / "collected").iterdir())}
@@ -62,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--replications", type=int, default=2)
     parser.add_argument("--years", type=float, default=30.0)
     parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--write-on", choices=("worker", "client"), default="client",
+                        help="who writes unit files (worker: shared file system; client: bytes shipped back)")
     args = parser.parse_args(argv)
 
     params = load_params(overrides={"care.surgery_operations_per_year_per_100000": float("inf")})
@@ -72,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     reference = None
     for _ in range(args.repeats):
         for workers in (1, 2):
-            secs, files = timed_run(spec, workers)
+            secs, files = timed_run(spec, workers, args.write_on)
             times[workers].append(secs)
             reference = files if reference is None else reference
             if files != reference:
@@ -81,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     one, two = statistics.median(times[1]), statistics.median(times[2])
     persons = args.n * args.replications
     print(f"{args.n:,} persons x {args.replications} replications x {args.years:g} years, "
-          f"{len(spec.units())} units of {args.chunk_size:,} persons")  # fmt: skip
+          f"{len(spec.units())} units of {args.chunk_size:,} persons, unit files written by the {args.write_on}")  # fmt: skip
     print(f"1 worker:  {one:7.1f} s  {persons / one:10,.0f} persons/s  (median of {args.repeats})")
     print(f"2 workers: {two:7.1f} s  {persons / two:10,.0f} persons/s  (median of {args.repeats})")
     print(f"speed-up 2 workers / 1 worker: {one / two:.2f}x; collected files identical in all runs")
