@@ -61,6 +61,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="probabilistic sensitivity analysis with K parameter draws (default 0: none)")
     p.add_argument("--tornado-outcome", default="cvi_incident", metavar="OUTCOME",
                    help="outcome difference ranked in the tornado table (default cvi_incident)")
+    p.add_argument("--workers", type=positive_int, default=1,
+                   help="local processes for replications and PSA draws (default 1)")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="run replications and PSA draws on this Dask scheduler (e.g. tcp://10.0.0.5:8786)")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=run)

@@ -53,7 +53,8 @@ def run_command(args: argparse.Namespace, out: Path, show: bool = False) -> list
         load_scenario(path)  # fail fast, before any simulation
     if args.tornado_outcome not in OUTCOMES:
         raise InputError(f"--tornado-outcome {args.tornado_outcome}: unknown outcome (one of {', '.join(OUTCOMES)})")
-    common = {"n": args.n, "years": args.years, "engine": args.engine}
+    common = {"n": args.n, "years": args.years, "engine": args.engine, "workers": args.workers,
+              "scheduler": args.scheduler}
     result = compare(paths, params=params, seed=args.seed, replications=args.replications,
                      progress=_callback(show, "scenario"), **common)  # fmt: skip
     out.mkdir(parents=True, exist_ok=True)

@@ -29,13 +29,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from cvirisk.exceptions import InputError, UnsupportedError
-from cvirisk.params import Params, load_params, params_hash
-from cvirisk.scenarios.compile import compile_scenario
-from cvirisk.scenarios.outcomes import OUTCOMES, run_outcomes
+from cvirisk.exceptions import InputError
+from cvirisk.params import Params, load_params, params_hash, params_to_dict
+from cvirisk.scenarios.execute import ArmsUnit, choose_engine, map_units
 from cvirisk.scenarios.schema import Scenario, file_hash, load_scenario, resolve_scenario_path
 
-__all__ = ["Comparison", "compare", "paired_interval", "choose_engine", "summarise"]
+__all__ = ["Comparison", "compare", "paired_interval", "choose_engine", "summarise", "arms_units"]
 
 #: Replications from which percentile intervals are reported too.
 PERCENTILE_MIN_R = 20
@@ -79,17 +78,6 @@ def paired_interval(diffs: Sequence[float], level: float = 0.95) -> tuple[float,
     return mean, mean - half, mean + half, sd
 
 
-def choose_engine(engine: str, params_list: Sequence[Params]) -> str:
-    """``auto``: the fast engine unless some arm rations surgery (then the reference engine)."""
-    from cvirisk.sim.fast import needs_capacity
-
-    if engine not in ("auto", "fast", "reference"):
-        raise InputError(f"engine must be auto, fast or reference, not {engine!r}")
-    if engine == "auto":
-        return "reference" if any(needs_capacity(p) for p in params_list) else "fast"
-    return engine
-
-
 def _scenarios(items: Sequence[Scenario | str | Path]) -> list[tuple[Scenario, str, str | None]]:
     out = []
     for item in items:
@@ -102,15 +90,6 @@ def _scenarios(items: Sequence[Scenario | str | Path]) -> list[tuple[Scenario, s
     if len(set(names)) != len(names):
         raise InputError(f"scenario names must differ: {', '.join(names)}")
     return out
-
-
-def _simulate(cohort, params, seed, years, engine, replication):
-    from cvirisk.sim import simulate
-
-    try:
-        return simulate(cohort, params=params, seed=seed, years=years, engine=engine, replication=replication)
-    except UnsupportedError as exc:
-        raise InputError(str(exc)) from None
 
 
 def summarise(reps: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
@@ -140,6 +119,8 @@ def compare(
     engine: str = "auto",
     scenario_seed: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    workers: int = 1,
+    scheduler=None,
 ) -> Comparison:
     """Run the baseline and each scenario replication by replication; compare them pairwise.
 
@@ -153,12 +134,15 @@ def compare(
         replication=r)``), unless ``cohort`` is given (then used in every replication).
     seed, replications, years : int, int, float
     engine : {"auto", "fast", "reference"}
-        See :func:`choose_engine`.
+        See :func:`~cvirisk.scenarios.execute.choose_engine`.
     scenario_seed : int, optional
         Simulate the scenarios with this seed instead (independent streams; for showing what
         common random numbers buy). Default: ``seed``.
     progress : callable, optional
-        ``callback(done, total)`` after each simulation.
+        ``callback(done, total)`` after each replication.
+    workers, scheduler
+        Run replications in local processes or on a Dask cluster
+        (:func:`~cvirisk.scenarios.execute.map_units`); results do not depend on it.
 
     Returns
     -------
@@ -169,40 +153,27 @@ def compare(
     if int(replications) < 1:
         raise InputError("replications must be at least 1")
     s_seed = seed if scenario_seed is None else int(scenario_seed)
-    rows = []
-    total, done = int(replications) * (1 + len(loaded)), 0
-    engines: set[str] = set()
-    for r in range(int(replications)):
-        if cohort is None:
-            from cvirisk.cohort import generate_cohort
-
-            base_cohort = generate_cohort(int(n), seed=seed, params=params, replication=r)
-        else:
-            base_cohort = cohort
-        weights = base_cohort.set_index("person_id")["weight"] if "weight" in base_cohort.columns else None
-        compiled = [compile_scenario(sc, params, base_cohort, s_seed, r, origin=origin) for sc, origin, _ in loaded]
-        eng = choose_engine(engine, [params, *(c.params for c in compiled)])
-        engines.add(eng)
-        base = run_outcomes(_simulate(base_cohort, params, seed, years, eng, r).events, years, weights)
-        done += 1
-        if progress is not None:
-            progress(done, total)
-        for comp in compiled:
-            res = _simulate(comp.cohort, comp.params, s_seed, years, eng, r)
-            scen = run_outcomes(res.events, years, weights)
-            for name in OUTCOMES:
-                rows.append({"scenario": comp.name, "replication": r, "outcome": name, "baseline": base[name],
-                             "scenario_value": scen[name], "difference": scen[name] - base[name]})  # fmt: skip
-            done += 1
-            if progress is not None:
-                progress(done, total)
+    units = arms_units(loaded, params, n=n, cohort=cohort, seed=seed, scenario_seed=s_seed,
+                       replications=replications, years=years, engine=engine)  # fmt: skip
+    rows = [row for unit_rows in map_units(units, workers, scheduler, progress) for row in unit_rows]
     reps = pd.DataFrame(rows)
+    engines = sorted(set(reps["engine"]))
+    reps = reps.drop(columns=["draw", "engine"])
     manifest = {
         "params_hash": params_hash(params), "seed": int(seed), "scenario_seed": s_seed,
         "replications": int(replications), "years": float(years), "n": int(len(cohort) if cohort is not None else n),
         "cohort": "given" if cohort is not None else "generate_cohort(n, seed, replication=r)",
-        "engine": sorted(engines), "common_random_numbers": s_seed == seed,
+        "engine": engines, "common_random_numbers": s_seed == seed,
         "scenarios": [{"name": sc.name, "file": origin if fh else None, "sha256_16": fh,
                        "interventions": [e.model_dump() for e in sc.interventions]} for sc, origin, fh in loaded],
     }  # fmt: skip
     return Comparison(summarise(reps), reps, manifest)
+
+
+def arms_units(loaded, params: Params, *, n, cohort, seed, scenario_seed, replications, years, engine,
+               draw: int = 0) -> list[ArmsUnit]:
+    """One :class:`~cvirisk.scenarios.execute.ArmsUnit` per replication (``loaded`` from :func:`_scenarios`)."""
+    pdict = params_to_dict(params)
+    return [ArmsUnit(pdict, tuple(sc for sc, _, _ in loaded), tuple(o for _, o, _ in loaded), n=int(n),
+                     cohort=cohort, seed=int(seed), scenario_seed=scenario_seed, replication=r, years=float(years),
+                     engine=engine, draw=draw) for r in range(int(replications))]  # fmt: skip

@@ -129,11 +129,23 @@ class PSAResult:
     keys: list[str] = field(default_factory=list)
 
 
-def _compare_means(scenarios, params, **kw) -> pd.DataFrame:
-    from cvirisk.scenarios.comparison import compare
+def _means_under(scenarios, param_sets: Sequence[Params], seed: int, workers: int = 1, scheduler=None,
+                 progress=None, **compare_kw) -> list[pd.DataFrame]:
+    """Per parameter set: means over replications of baseline, scenario value and difference.
 
-    return compare(scenarios, params=params, **kw).table[["scenario", "outcome", "baseline", "scenario_value",
-                                                          "difference"]]  # fmt: skip
+    All (parameter set, replication) units go to :func:`~cvirisk.scenarios.execute.map_units` at once.
+    """
+    from cvirisk.scenarios.comparison import _scenarios, arms_units
+    from cvirisk.scenarios.execute import map_units
+
+    loaded = _scenarios(scenarios)
+    kw = {"n": 5_000, "cohort": None, "replications": 1, "years": 20.0, "engine": "auto", **compare_kw}
+    units = [u for d, p in enumerate(param_sets)
+             for u in arms_units(loaded, p, seed=seed, scenario_seed=seed, draw=d, **kw)]  # fmt: skip
+    rows = pd.DataFrame([row for rs in map_units(units, workers, scheduler, progress) for row in rs])
+    cols = ["baseline", "scenario_value", "difference"]
+    means = rows.groupby(["draw", "scenario", "outcome"], sort=False)[cols].mean().reset_index()
+    return [g.drop(columns="draw").reset_index(drop=True) for _, g in means.groupby("draw", sort=True)]
 
 
 def run_psa(
@@ -146,22 +158,20 @@ def run_psa(
 ) -> PSAResult:
     """Compare ``scenarios`` with the baseline under draws 0..k of the uncertain parameters.
 
-    Every draw uses the same seed (common random numbers across draws too); ``compare_kw``
-    go to :func:`~cvirisk.scenarios.comparison.compare` (``n``, ``cohort``, ``replications``,
-    ``years``, ``engine``).
+    Every draw uses the same seed (common random numbers across draws too). ``compare_kw``:
+    ``n``, ``cohort``, ``replications`` (default 1), ``years``, ``engine``, and ``workers`` or
+    ``scheduler`` to run the (draw, replication) units in local processes or on Dask.
     """
     keys = list(uncertain_parameters(params))
     draws = [{}, *sample_draws(params, k, seed)]
     base_values = {key: uncertain_parameters(params)[key]["value"] for key in keys}
+    sets = [with_overrides(params, over, origin=f"PSA draw {d}") for d, over in enumerate(draws)]
     frames = []
-    for d, over in enumerate(draws):
-        tab = _compare_means(scenarios, with_overrides(params, over, origin=f"PSA draw {d}"), seed=seed, **compare_kw)
+    for d, tab in enumerate(_means_under(scenarios, sets, seed, progress=progress, **compare_kw)):
         tab.insert(0, "draw", d)
         for key in keys:
-            tab[key] = over.get(key, base_values[key])
+            tab[key] = draws[d].get(key, base_values[key])
         frames.append(tab)
-        if progress is not None:
-            progress(d + 1, len(draws))
     table = pd.concat(frames, ignore_index=True)
     rows, corr = [], []
     sampled = table[table["draw"] > 0]
@@ -197,20 +207,19 @@ def one_way(
     """
     unc = uncertain_parameters(params)
     keys = list(unc) if keys is None else list(keys)
-    base = _compare_means(scenarios, params, seed=seed, **compare_kw).set_index(["scenario", "outcome"])
+    sets = [params] + [with_overrides(params, {key: unc[key][end]}, origin=f"one-way {key}={end}")
+                       for key in keys for end in ("low", "high")]  # fmt: skip
+    tabs = [t.set_index(["scenario", "outcome"]) for t in _means_under(scenarios, sets, seed, progress=progress,
+                                                                       **compare_kw)]  # fmt: skip
+    base = tabs[0]
     rows = []
     for i, key in enumerate(keys):
-        ends = {}
-        for end in ("low", "high"):
-            p = with_overrides(params, {key: unc[key][end]}, origin=f"one-way {key}={end}")
-            ends[end] = _compare_means(scenarios, p, seed=seed, **compare_kw).set_index(["scenario", "outcome"])
+        ends = {"low": tabs[1 + 2 * i], "high": tabs[2 + 2 * i]}
         for idx in base.index:
             lo, hi = ends["low"].loc[idx, "difference"], ends["high"].loc[idx, "difference"]
             rows.append({"scenario": idx[0], "outcome": idx[1], "parameter": key, "low_value": unc[key]["low"],
                          "high_value": unc[key]["high"], "base": base.loc[idx, "difference"], "at_low": lo,
                          "at_high": hi, "swing": abs(hi - lo)})  # fmt: skip
-        if progress is not None:
-            progress(i + 1, len(keys))
     out = pd.DataFrame(rows)
     return out.sort_values(["scenario", "outcome", "swing"], ascending=[True, True, False], kind="stable",
                            ignore_index=True)  # fmt: skip
