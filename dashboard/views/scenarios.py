@@ -178,7 +178,9 @@ def render(settings: common.Settings) -> None:
                         key="scenario_prevalence")
         st.plotly_chart(scenario_comparison_figure(_long(summary, rates), title="Rates per 1000 person-years"),
                         key="scenario_rates")
-        st.dataframe(summary.round(3), hide_index=True, key="scenario_summary")
+        order = ["outcome", "baseline", "scenario", "difference", "difference 95% low", "difference 95% high",
+                 "baseline 95% low", "baseline 95% high", "scenario 95% low", "scenario 95% high"]
+        st.dataframe(summary[order].round(3), hide_index=True, key="scenario_summary")
         manifest = {"seed": settings.seed, "n": settings.n, "years": settings.years, "engine": settings.engine,
                     "replications": reps, "params_hash": hashes, "overrides": overrides,
                     "intervention": intervention, "runs": manifests}
