@@ -167,8 +167,11 @@ def _overlay(fit, columns: CohortColumns) -> None:
             st.info(f"Not simulator features: {', '.join(others)}. Name covariates as features "
                     f"({', '.join(FEATURES[:8])}, ...) to write an overlay.")
             return
-        transition = st.selectbox("Transition", ["edema", "varicose_veins", "dvt", "ulcer_open", "skin_changes"],
-                                  key="overlay_transition")
+        from cvirisk.params import params_to_dict
+
+        transitions = list(params_to_dict(common.default_params())["natural_history"]["transitions"])
+        transition = st.selectbox("Transition", transitions, index=transitions.index("edema"), key="overlay_transition",
+                                  help="The simulator transition whose hazard ratios the fit replaces.")
         try:
             overlay = param_overlay(fit.model, transition, baseline=False)
         except InputError as exc:
