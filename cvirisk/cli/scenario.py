@@ -4,7 +4,14 @@ Usage::
 
     cvirisk scenario --scenario smoking_down_third --n 20000 --replications 10 --seed 1 --out sc1
     cvirisk scenario --scenario my.yaml --scenario compression_adherence_doubled \\
-        --baseline calibrated.yaml --n 5000 --replications 20 --out sc2 --psa-draws 50
+        --baseline calibrated.yaml --n 5000 --replications 20 --out sc2 --psa-draws 50 --workers 2
+    cvirisk scenario --scenario weight_reduction --n 20000 --replications 40 --out sc3 \
+        --set care.surgery_operations_per_year_per_100000=.inf --scheduler tcp://10.0.0.5:8786
+
+The engine is the fast one unless surgical capacity is finite in some arm (the shipped
+parameters ration surgery, so the simpy reference engine runs by default; it is slower).
+Parameter interventions (rates, compression adherence, capacity, referral) hold over the whole
+simulated life; driver interventions (smoking, weight, sedentary work) act from ``at_year``.
 
 ``--scenario`` takes a YAML file or the name of a shipped scenario (see
 ``cvirisk.scenarios.library_names()``). Writes ``comparison.csv``, ``replications.csv``

@@ -43,14 +43,15 @@ def run_command(args: argparse.Namespace, out: Path, show: bool = False) -> list
     from cvirisk.cli._common import parse_overrides
     from cvirisk.params import load_params, params_hash
     from cvirisk.scenarios.comparison import compare
+    from cvirisk.scenarios.compile import scenario_overrides
     from cvirisk.scenarios.outcomes import OUTCOMES
     from cvirisk.scenarios.schema import file_hash, load_scenario, resolve_scenario_path
 
     overrides = parse_overrides(getattr(args, "overrides", []))
     params = load_params(args.baseline, overrides=overrides)
     paths = [resolve_scenario_path(s) for s in args.scenario]
-    for path in paths:
-        load_scenario(path)  # fail fast, before any simulation
+    for path in paths:  # fail fast, before any simulation
+        scenario_overrides(load_scenario(path), params, origin=str(path))
     if args.tornado_outcome not in OUTCOMES:
         raise InputError(f"--tornado-outcome {args.tornado_outcome}: unknown outcome (one of {', '.join(OUTCOMES)})")
     common = {"n": args.n, "years": args.years, "engine": args.engine, "workers": args.workers,

@@ -41,7 +41,7 @@ from cvirisk.params import Params, get_value, with_overrides
 from cvirisk.random import uniforms
 from cvirisk.scenarios.schema import Scenario
 
-__all__ = ["CompiledScenario", "compile_scenario", "DRIVER_COLUMNS", "ADHERENCE_KEY", "CAPACITY_KEY", "REFERRAL_KEY"]
+__all__ = ["CompiledScenario", "compile_scenario", "scenario_overrides", "DRIVER_COLUMNS", "ADHERENCE_KEY", "CAPACITY_KEY", "REFERRAL_KEY"]
 
 ADHERENCE_KEY = "care.compression_adherence"
 CAPACITY_KEY = "care.surgery_operations_per_year_per_100000"
@@ -133,6 +133,24 @@ def _drivers(scenario: Scenario, params: Params, cohort: pd.DataFrame, seed: int
             pick = working & _chosen(seed, replication, entry.type, pid, entry.share_reassigned)
             out["sedentary_stop_at_t"] = np.where(pick, entry.at_year, np.nan)
     return out
+
+
+def scenario_overrides(scenario: Scenario, params: Params, origin: str | None = None) -> dict:
+    """The scenario's dotted parameter overrides, checked against the parameter schema.
+
+    Raises
+    ------
+    ScenarioError
+        Naming ``origin`` (the file), the intervention's key and the reason.
+    """
+    origin = origin or scenario.name
+    overrides = _overrides(scenario, params, origin)
+    if overrides:
+        try:
+            with_overrides(params, overrides, origin=f"{origin} (scenario)")
+        except ParameterError as exc:
+            raise ScenarioError(str(exc)) from None
+    return overrides
 
 
 def compile_scenario(
