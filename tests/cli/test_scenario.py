@@ -73,3 +73,19 @@ def test_other_bad_input_exit_2(tmp_path, capsys):
     code = main(["scenario", "--scenario", "earlier_referral", "--n", "100", "--tornado-outcome", "joy",
                  "--out", str(tmp_path / "o")])
     assert code == 2 and "joy" in capsys.readouterr().err
+
+
+def test_baseline_overlay_is_hashed_in_the_manifest(tmp_path, capsys):
+    overlay = tmp_path / "base.yaml"
+    overlay.write_text("care:\n  compression_adherence: 0.6\n  surgery_operations_per_year_per_100000: .inf\n")
+    out = tmp_path / "o"
+    code = main(["scenario", "--scenario", "compression_adherence_doubled", "--baseline", str(overlay), "--n", "800",
+                 "--replications", "2", "--years", "5", "--out", str(out), "--quiet"])
+    assert code == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["baseline"]["file"] == str(overlay) and len(manifest["baseline"]["sha256_16"]) == 16
+    assert manifest["scenarios"][0]["interventions"] == [{"type": "compression_adherence", "multiply": 2.0}]
+    overlay.write_text("care:\n  no_such_key: 1\n")
+    assert main(["scenario", "--scenario", "earlier_referral", "--baseline", str(overlay), "--n", "100",
+                 "--out", str(tmp_path / "p")]) == 2
+    assert "no_such_key" in capsys.readouterr().err
