@@ -5,7 +5,10 @@
   changes in follow-up (cohort columns the kernel reads);
 * :mod:`~cvirisk.scenarios.outcomes` -- outcomes of a run over follow-up, from the event log;
 * :mod:`~cvirisk.scenarios.comparison` -- baseline against scenarios, replication by replication,
-  with common random numbers;
+  with common random numbers; :mod:`~cvirisk.scenarios.execute` runs the replications here, in
+  local processes or on Dask;
+* :mod:`~cvirisk.scenarios.switch` -- parameter interventions from baseline only
+  (``parameters_from: baseline``);
 * :mod:`~cvirisk.scenarios.psa` -- probabilistic sensitivity analysis from the parameters'
   declared uncertainty, and one-way (tornado) analysis;
 * :mod:`~cvirisk.scenarios.plots` -- plotly figures (tornado, differences with intervals).

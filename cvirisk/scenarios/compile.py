@@ -2,7 +2,8 @@
 
 * ``rate``, ``compression_adherence``, ``surgical_capacity`` and ``referral`` become dotted
   overrides of the parameters (:func:`cvirisk.params.with_overrides`). They hold over the whole
-  simulated life (a world in which the rate or the care has been so), like any parameter.
+  simulated life (a world in which the rate or the care has been so), like any parameter,
+  unless the scenario says ``parameters_from: baseline`` (:mod:`cvirisk.scenarios.switch`).
   Rules: ``compression_adherence`` sets ``min(1, multiply * adherence)``; ``surgical_capacity``
   multiplies ``care.surgery_operations_per_year_per_100000`` (unlimited stays unlimited);
   ``referral`` sets ``care.surgery_referral_min_class``.

@@ -111,9 +111,14 @@ def run_unit(unit: ArmsUnit) -> list[dict]:
     engine = choose_engine(unit.engine, [params, *(c.params for c in compiled)])
     base = run_outcomes(_simulate(cohort, params, seed, unit.years, engine, r).events, unit.years, weights)
     rows = []
-    for comp in compiled:
-        scen = run_outcomes(_simulate(comp.cohort, comp.params, s_seed, unit.years, engine, r).events,
-                            unit.years, weights)  # fmt: skip
+    for sc, comp in zip(unit.scenarios, compiled, strict=True):
+        if sc.parameters_from == "baseline" and comp.overrides:
+            from cvirisk.scenarios.switch import simulate_from_baseline
+
+            res = simulate_from_baseline(comp.cohort, params, comp.params, s_seed, unit.years, r)
+        else:
+            res = _simulate(comp.cohort, comp.params, s_seed, unit.years, engine, r)
+        scen = run_outcomes(res.events, unit.years, weights)
         for name in OUTCOMES:
             rows.append({"draw": unit.draw, "scenario": comp.name, "replication": r, "outcome": name,
                          "baseline": base[name], "scenario_value": scen[name],

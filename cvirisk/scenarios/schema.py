@@ -15,6 +15,12 @@ each with a ``type``:
 ``referral``              refer to surgery from CEAP class ``min_class``
 ========================  =============================================================
 
+Parameter interventions (``rate``, ``compression_adherence``, ``surgical_capacity``,
+``referral``) hold over the whole simulated life by default (``parameters_from: history``);
+with ``parameters_from: baseline`` they act in follow-up only and every history before
+baseline stays as in the baseline arm (needs unlimited surgical capacity; see
+:mod:`cvirisk.scenarios.switch`). Driver interventions always act from ``at_year >= 0``.
+
 Unknown keys are errors (``extra="forbid"``); :func:`load_scenario` turns every problem into
 one :class:`~cvirisk.exceptions.ScenarioError` line naming the file, the key and the reason.
 
@@ -133,6 +139,7 @@ class Scenario(_Entry):
 
     name: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")]
     description: str = ""
+    parameters_from: Literal["history", "baseline"] = "history"
     interventions: Annotated[list[Intervention], Field(min_length=1)]
 
     @model_validator(mode="after")
