@@ -23,7 +23,17 @@ import pandas as pd
 from cvirisk.calibration.targets import INPUT_TARGETS
 from cvirisk.io.atomic import atomic_path
 
-__all__ = ["FIT_EXCLUDED", "NOTES", "UNMET_REASONS", "roles", "report_table", "report_figure", "report_markdown", "write_report"]
+__all__ = [
+    "FIT_EXCLUDED",
+    "NOTES",
+    "UNMET_REASONS",
+    "roles",
+    "report_table",
+    "report_figure",
+    "report_markdown",
+    "confirmation_table",
+    "write_report",
+]
 
 #: Natural-history targets held out of the fit, with the reason (shown in the report).
 FIT_EXCLUDED: dict[str, str] = {
@@ -207,6 +217,19 @@ def _fmt(x, digits=3) -> str:
     return str(x)
 
 
+def confirmation_table(evaluated_by_seed: Mapping[int, pd.DataFrame]) -> pd.DataFrame:
+    """Per target: the simulated value and the verdict at each seed (columns ``seed S``, ``seed S within``)."""
+    cols = {}
+    target = None
+    for seed, t in evaluated_by_seed.items():
+        target = t["value"]
+        cols[f"seed {seed}"] = t["simulated"]
+        cols[f"seed {seed} within"] = t["within"].astype(bool)
+    out = pd.DataFrame(cols)
+    out.insert(0, "target", target)
+    return out
+
+
 def report_markdown(
     table: pd.DataFrame,
     *,
@@ -214,8 +237,13 @@ def report_markdown(
     meta: Mapping[str, object],
     parameters: pd.DataFrame | None = None,
     plans: Mapping[str, str] | None = None,
+    confirmation: pd.DataFrame | None = None,
 ) -> str:
-    """The Markdown report; ``command`` (the one command that reproduces it) goes on top."""
+    """The Markdown report; ``command`` (the one command that reproduces it) goes on top.
+
+    ``confirmation`` (from :func:`confirmation_table`) adds the same targets simulated with other
+    seeds, to show which results are at the edge of their interval.
+    """
     fitted = table[table["role"] == "fitted"]
     lines = [
         "# Calibration report",
@@ -266,6 +294,30 @@ def report_markdown(
             f"- **{r['target_id']}** ({r['quantity']}): target {_fmt(r['target'])}, simulated "
             f"{_fmt(r['simulated'])} ({_fmt(r['sim_low'])}-{_fmt(r['sim_high'])}) {r['unit']}. {reason}"
         )
+    if confirmation is not None and len(confirmation):
+        seeds = [c for c in confirmation.columns if c.startswith("seed ") and not c.endswith(" within")]
+        role = table.set_index("target_id")["role"]
+        lines += ["", "## Monte Carlo confirmation: the same parameters with other seeds", ""]
+        for c in seeds:
+            ok = confirmation.loc[role[confirmation.index] == "fitted", c + " within"]
+            lines.append(f"- {c}: fitted targets within: {int(ok.sum())} of {len(ok)}")
+        flip = confirmation[confirmation[[c + " within" for c in seeds]].nunique(axis=1) > 1]
+        lines += [
+            "",
+            "Targets whose verdict changes with the seed (they sit at the edge of their interval; the "
+            "reason a target can miss is the one given above or below):",
+            "",
+        ]
+        if flip.empty:
+            lines.append("None: every verdict is the same at every seed.")
+        else:
+            head = ["target_id", "target"] + [c for c in seeds]
+            lines += ["| " + " | ".join(head) + " | why it can miss |", "|" + "---|" * (len(head) + 1)]
+            for tid, r in flip.iterrows():
+                cells = [tid, _fmt(r["target"])] + [
+                    f"{_fmt(r[c])} ({'yes' if r[c + ' within'] else 'no'})" for c in seeds
+                ]
+                lines.append("| " + " | ".join(cells) + f" | {UNMET_REASONS.get(tid, 'at the edge of its interval')} |")
     if parameters is not None and len(parameters):
         lines += ["", "## Free parameters (leaves marked `calibrate:`)", ""]
         cols = list(parameters.columns)
@@ -298,6 +350,7 @@ def write_report(
     meta: Mapping[str, object],
     parameters: pd.DataFrame | None = None,
     plans: Mapping[str, str] | None = None,
+    confirmation: pd.DataFrame | None = None,
 ) -> Path:
     """Write ``report.md``, ``report.csv``, ``figure.json`` and ``figure.html`` atomically."""
     out = Path(out_dir)
@@ -305,7 +358,9 @@ def write_report(
     with atomic_path(out / "report.csv") as tmp:
         table.to_csv(tmp, index=False, float_format="%.6g")
     with atomic_path(out / "report.md") as tmp:
-        tmp.write_text(report_markdown(table, command=command, meta=meta, parameters=parameters, plans=plans))
+        tmp.write_text(
+            report_markdown(table, command=command, meta=meta, parameters=parameters, plans=plans, confirmation=confirmation)
+        )
     fig = report_figure(table)
     with atomic_path(out / "figure.json") as tmp:
         tmp.write_text(fig.to_json(pretty=False, engine="json"))

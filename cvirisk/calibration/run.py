@@ -17,7 +17,7 @@ import yaml
 
 from cvirisk.calibration.designs import PLANS
 from cvirisk.calibration.distance import evaluate
-from cvirisk.calibration.report import report_table, write_report
+from cvirisk.calibration.report import confirmation_table, report_table, write_report
 from cvirisk.calibration.search import calibrate, free_parameters
 from cvirisk.io.atomic import atomic_path
 from cvirisk.params import get_value, params_hash
@@ -50,15 +50,29 @@ def evaluate_report(
     command: str,
     parameters: pd.DataFrame | None = None,
     extra_meta: dict | None = None,
+    confirm_seeds: tuple[int, ...] = (),
     log: Callable[[str], None] | None = None,
 ) -> pd.DataFrame:
-    """Evaluate ``params`` against every target and write the report; returns the report table."""
-    table = evaluate(params, targets, seed=seed, n=n, engine=engine, progress=(lambda k: log(f"simulating plan {k}")) if log else None)
+    """Evaluate ``params`` against every target and write the report; returns the report table.
+
+    ``confirm_seeds``: evaluate the same parameters again with these seeds (same n) and show in
+    the report which verdicts depend on the seed.
+    """
+    prog = (lambda k: log(f"simulating plan {k}")) if log else None
+    table = evaluate(params, targets, seed=seed, n=n, engine=engine, progress=prog)
     rep = report_table(table)
+    confirmation = None
+    if confirm_seeds:
+        by_seed = {seed: table}
+        for s in confirm_seeds:
+            if log:
+                log(f"confirmation with seed {s}")
+            by_seed[s] = evaluate(params, targets, seed=s, n=n, engine=engine, progress=prog)
+        confirmation = confirmation_table(by_seed)
     meta = {"parameters hash": params_hash(params), "seed": seed, "n per plan": n, "engine": engine}
     meta.update(extra_meta or {})
     plans = {k: f"{p.description} (n = {max(int(round(n * p.size)), 1)})" for k, p in PLANS.items()}
-    write_report(out, rep, command=command, meta=meta,
+    write_report(out, rep, command=command, meta=meta, confirmation=confirmation,
                  parameters=parameters if parameters is not None else _parameter_table(params), plans=plans)  # fmt: skip
     return rep
 
@@ -74,6 +88,7 @@ def calibrate_and_report(
     engine: str = "fast",
     max_iter: int = 6,
     command: str,
+    confirm_seeds: tuple[int, ...] = (),
     log: Callable[[str], None] | None = None,
 ):
     """Search the free parameters (cohorts of ``search_n``), then report at ``n``; returns ``(params, result, table)``."""
@@ -89,5 +104,6 @@ def calibrate_and_report(
         pd.DataFrame(result.history_).to_csv(tmp, index=False, float_format="%.6g")
     ptab = _parameter_table(fitted, start=result.start_, intervals=result.intervals_)
     rep = evaluate_report(fitted, targets, out, seed=seed, n=n, engine=engine, command=command, parameters=ptab,
-                          extra_meta={"search n per plan": search_n, "search iterations recorded": len(result.history_)}, log=log)  # fmt: skip
+                          extra_meta={"search n per plan": search_n, "search iterations recorded": len(result.history_)},
+                          confirm_seeds=confirm_seeds, log=log)  # fmt: skip
     return fitted, result, rep

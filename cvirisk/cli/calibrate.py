@@ -41,10 +41,22 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--engine", choices=("fast", "reference"), default="fast", help="simulation engine (default fast)")
     p.add_argument("--max-iter", type=positive_int, default=6, help="Gauss-Newton iterations per block (default 6)")
     p.add_argument("--report-only", action="store_true", help="evaluate the parameters as given; no search")
+    p.add_argument("--confirm-seeds", type=_seed_list, default=(), metavar="S,S",
+                   help="also simulate the report with these seeds and show which verdicts depend on the seed")  # fmt: skip
     p.add_argument("--out", required=True, metavar="DIR", help="folder for the report (and calibrated.yaml)")
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     p.set_defaults(run=run)
     return p
+
+
+def _seed_list(text: str) -> tuple[int, ...]:
+    try:
+        seeds = tuple(int(x) for x in text.split(",") if x.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of seeds") from None
+    if not seeds or any(x < 0 for x in seeds):
+        raise argparse.ArgumentTypeError(f"{text!r}: give non-negative seeds, e.g. 2,3")
+    return seeds
 
 
 def _command(args: argparse.Namespace) -> str:
@@ -54,6 +66,8 @@ def _command(args: argparse.Namespace) -> str:
     else:
         parts += ["--search-n", str(args.search_n), "--max-iter", str(args.max_iter)]
     parts += ["--n", str(args.n), "--seed", str(args.seed)]
+    if args.confirm_seeds:
+        parts += ["--confirm-seeds", ",".join(str(x) for x in args.confirm_seeds)]
     if args.engine != "fast":
         parts += ["--engine", args.engine]
     if args.targets is not None:
@@ -81,10 +95,11 @@ def run(args: argparse.Namespace) -> int:
             if first and first[0].startswith("# cvirisk calibrate"):
                 meta["free parameters fitted by"] = first[0][2:] + " (see search/report.md)"
         rep = evaluate_report(params, targets, args.out, seed=args.seed, n=args.n, engine=args.engine,
-                              command=command, extra_meta=meta, log=log)  # fmt: skip
+                              command=command, extra_meta=meta, confirm_seeds=args.confirm_seeds, log=log)  # fmt: skip
     else:
         _, _, rep = calibrate_and_report(params, targets, args.out, seed=args.seed, n=args.n, search_n=args.search_n,
-                                         engine=args.engine, max_iter=args.max_iter, command=command, log=log)  # fmt: skip
+                                         engine=args.engine, max_iter=args.max_iter, command=command,
+                                         confirm_seeds=args.confirm_seeds, log=log)  # fmt: skip
     fitted = rep[rep["role"] == "fitted"]
     ok = int(fitted["within"].str.startswith("yes").sum())
     print(f"{args.out}: report.md, report.csv, figure.json, figure.html; fitted targets within: {ok} of {len(fitted)}")

@@ -29,9 +29,10 @@ def test_bad_argument_exits_2(tmp_path, capsys):
 
 def test_report_only_writes_a_reproducible_report(tmp_path, capsys):
     out = tmp_path / "rep"
-    assert cli.main(["calibrate", "--report-only", "--n", "1200", "--seed", "2", "--quiet", "--out", str(out)]) == 0
+    args = ["calibrate", "--report-only", "--n", "1200", "--seed", "2", "--confirm-seeds", "3", "--quiet", "--out", str(out)]
+    assert cli.main(args) == 0
     md = (out / "report.md").read_text()
-    cmd = f"cvirisk calibrate --report-only --n 1200 --seed 2 --out {out}"
+    cmd = f"cvirisk calibrate --report-only --n 1200 --seed 2 --confirm-seeds 3 --out {out}"
     assert cmd in md.splitlines()[4]
     for name in ("report.csv", "figure.json", "figure.html"):
         assert (out / name).stat().st_size > 0
@@ -41,6 +42,7 @@ def test_report_only_writes_a_reproducible_report(tmp_path, capsys):
     assert list(rep.columns[:11]) == ["target_id", "quantity", "role", "target", "low", "high", "unit",
                                       "simulated", "sim_low", "sim_high", "distance"]  # fmt: skip
     assert len(rep) == 32
+    assert "## Monte Carlo confirmation" in md and "- seed 3: fitted targets within" in md
     first = md
-    assert cli.main(["calibrate", "--report-only", "--n", "1200", "--seed", "2", "--quiet", "--out", str(out)]) == 0
+    assert cli.main(args) == 0
     assert (out / "report.md").read_text() == first  # same command, same bytes
