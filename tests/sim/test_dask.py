@@ -20,7 +20,7 @@ def spec():
     from cvirisk.cohort import generate_cohort
 
     params = load_params(overrides={"care.surgery_operations_per_year_per_100000": float("inf")})
-    cohort = generate_cohort(1_200, seed=31, params=params)
+    cohort = generate_cohort(2_400, seed=31, params=params)
     rate = params.natural_history.transitions.dvt.rate_per_year.value
     draws = [{}, {"natural_history.transitions.dvt.rate_per_year": 2 * rate}]
     return RunSpec.build(cohort, params=params, years=YEARS, seeds=[5], replications=2, draws=draws, chunk_size=200)
@@ -58,7 +58,7 @@ def test_two_workers_give_the_single_process_bytes(spec, single, cluster, tmp_pa
     local_cluster, client = cluster
     a, b = tmp_path / "client", tmp_path / "address"
     report = run(spec, a, scheduler=client)
-    assert len(report.ran) == len(spec.units()) == 24
+    assert len(report.ran) == len(spec.units()) == 48
     collect(a)
     assert _bytes(a) == single
     # by address, with the workers writing the unit files themselves (shared file system)
