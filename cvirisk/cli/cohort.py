@@ -92,19 +92,3 @@ def run(args: argparse.Namespace) -> int:
     write_table_atomic(validate_cohort(df, str(out)), out)
     print(f"cvirisk cohort: {len(df):,} persons written to {out}", file=sys.stderr)
     return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Run only this command (usable before every other command module exists)."""
-    from cvirisk.cli import _OneLineParser
-    from cvirisk.exceptions import one_line
-
-    parser = _OneLineParser(prog="cvirisk")
-    sub = parser.add_subparsers(dest="command", parser_class=_OneLineParser)
-    add_parser(sub)
-    args = parser.parse_args(["cohort", *(argv or [])])
-    try:
-        return int(args.run(args) or 0)
-    except InputError as exc:
-        sys.stderr.write(f"cvirisk cohort: error: {one_line(str(exc))}\n")
-        return 2

@@ -63,6 +63,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
     add_params_options(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    from cvirisk.sim.runner import add_arguments
+
+    add_arguments(p)
     p.set_defaults(run=run)
     return p
 
@@ -86,6 +89,16 @@ def run(args: argparse.Namespace) -> int:
 
         cohort = generate_cohort(args.n, seed=args.seed, params=params, replication=args.replication)
     show = not args.quiet and sys.stderr.isatty()
+    from cvirisk.sim.runner import run_from_args, wants_runner
+
+    if wants_runner(args):
+        try:
+            collected = run_from_args(args, cohort, params, out, progress=show or None)
+        except UnsupportedError as exc:
+            raise InputError(str(exc)) from None
+        print(f"cvirisk simulate: {len(cohort):,} persons in units under {out / 'units'}; "
+              f"collected into {out / 'collected'} ({type(collected).__name__})", file=sys.stderr)
+        return 0
     try:
         result = simulate(cohort, params=params, seed=args.seed, years=args.years, engine=args.engine,
                           replication=args.replication, progress=show or None,
@@ -98,19 +111,3 @@ def run(args: argparse.Namespace) -> int:
     print(f"cvirisk simulate: {len(result.persons):,} persons, {len(result.events):,} events written to {out}",
           file=sys.stderr)
     return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Run only this command (usable before every other command module exists)."""
-    from cvirisk.cli import _OneLineParser
-    from cvirisk.exceptions import one_line
-
-    parser = _OneLineParser(prog="cvirisk")
-    sub = parser.add_subparsers(dest="command", parser_class=_OneLineParser)
-    add_parser(sub)
-    args = parser.parse_args(["simulate", *(argv or [])])
-    try:
-        return int(args.run(args) or 0)
-    except InputError as exc:
-        sys.stderr.write(f"cvirisk simulate: error: {one_line(str(exc))}\n")
-        return 2

@@ -7,8 +7,12 @@ import json
 import pandas as pd
 import pytest
 
-from cvirisk.cli.simulate import main
+from cvirisk.cli import main as _cvirisk_main
 from cvirisk.sim.testing import uniform_cohort
+
+
+def main(argv):
+    return _cvirisk_main(["simulate", *argv])
 
 
 def test_generated_cohort_run_writes_three_files(tmp_path, capsys):
@@ -56,3 +60,13 @@ def test_bad_cohort_file_exits_2(tmp_path, capsys):
     uniform_cohort(3).drop(columns=["bmi"]).to_csv(path, index=False)
     assert main(["--cohort", str(path), "--out", str(tmp_path / "x"), "--quiet"]) == 2
     assert "bmi" in capsys.readouterr().err
+
+
+def test_large_run_options_stream_units_and_collect(tmp_path, capsys):
+    out = tmp_path / "big"
+    args = ["--n", "300", "--seed", "4", "--years", "2", "--engine", "fast", "--surgery-approximation",
+            "unlimited", "--chunk-size", "100", "--workers", "1", "--out", str(out), "--quiet"]
+    assert main(args) == 0
+    units = sorted(p.parent.name for p in (out / "units").rglob("summary.json"))
+    assert units == ["chunk=0", "chunk=1", "chunk=2"]
+    assert (out / "collected").is_dir()
