@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +68,25 @@ def non_negative_int(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError(f"{text!r} must not be negative")
     return value
+
+
+def years(text: str) -> float:
+    """A non-negative, finite number of years."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not (math.isfinite(value) and value >= 0):
+        raise argparse.ArgumentTypeError(f"{text!r} must be a non-negative number of years")
+    return value
+
+
+def output_dir(text: str) -> Path:
+    """The ``--out`` folder; an existing file of that name is an input error."""
+    out = Path(text)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {text}: exists and is not a folder")
+    return out
 
 
 def positive_float(text: str) -> float:

@@ -21,18 +21,12 @@ from cvirisk.cli._common import (
     load_params_from_args,
     non_negative_int,
     positive_float,
+    positive_int,
 )
 from cvirisk.exceptions import InputError
 
 #: Below this many persons no progress bar is shown.
 PROGRESS_FROM = 200_000
-
-
-def _n(text: str) -> int:
-    value = non_negative_int(text.replace("_", ""))
-    if value == 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be positive")
-    return value
 
 
 def _number(text: str) -> float:
@@ -53,7 +47,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         description="Draw a synthetic cohort of adults at baseline from the parameters' cohort section, "
         "optionally conditioned (age, sex, smoking) or oversampled (with a weight column).",
     )
-    p.add_argument("--n", type=_n, required=True, help="number of persons")
+    p.add_argument("--n", type=positive_int, required=True, help="number of persons")
     add_seed_option(p)
     p.add_argument("--replication", type=non_negative_int, default=0, help="replication number (default 0)")
     p.add_argument("--out", required=True, metavar="FILE", help="output file, .parquet or .csv")

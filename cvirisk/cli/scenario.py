@@ -25,22 +25,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from cvirisk.cli._common import add_seed_option, non_negative_int, positive_int
-from cvirisk.exceptions import InputError
-
-
-def _n(text: str) -> int:
-    return positive_int(text.replace("_", ""))
-
-
-def _years(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"{text!r} must be a positive number of years")
-    return value
+from cvirisk.cli._common import add_seed_option, non_negative_int, output_dir, positive_int, years
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -58,10 +43,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--set", metavar="KEY=VALUE", action="append", default=[], dest="overrides",
                    help="override one baseline parameter, e.g. --set "
                    "care.surgery_operations_per_year_per_100000=.inf (repeatable)")
-    p.add_argument("--n", type=_n, required=True, help="persons in the generated cohort")
+    p.add_argument("--n", type=positive_int, required=True, help="persons in the generated cohort")
     p.add_argument("--replications", type=positive_int, default=5, help="replications (default 5)")
     add_seed_option(p)
-    p.add_argument("--years", type=_years, default=20.0, help="years of follow-up (default 20)")
+    p.add_argument("--years", type=years, default=20.0, help="years of follow-up (default 20)")
     p.add_argument("--engine", choices=("auto", "fast", "reference"), default="auto",
                    help="engine (default auto: fast unless surgical capacity is finite)")
     p.add_argument("--psa-draws", type=non_negative_int, default=0, metavar="K",
@@ -79,13 +64,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pathlib import Path
 
     from cvirisk.scenarios.cli_run import run_command
 
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise InputError(f"--out {args.out}: exists and is not a folder")
+    out = output_dir(args.out)
     show = not args.quiet and sys.stderr.isatty()
     written = run_command(args, out, show=show)
     print(f"cvirisk scenario: {', '.join(p.name for p in written)} written to {out}", file=sys.stderr)

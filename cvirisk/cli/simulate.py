@@ -12,7 +12,6 @@ arguments give the same bytes. Bad input ends with exit status 2 and one line.
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 
 from cvirisk.cli._common import (
@@ -21,25 +20,11 @@ from cvirisk.cli._common import (
     existing_file,
     load_params_from_args,
     non_negative_int,
+    output_dir,
+    positive_int,
+    years,
 )
 from cvirisk.exceptions import InputError
-
-
-def _n(text: str) -> int:
-    value = non_negative_int(text.replace("_", ""))
-    if value == 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be positive")
-    return value
-
-
-def _years(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not (math.isfinite(value) and value >= 0):
-        raise argparse.ArgumentTypeError(f"{text!r} must be a non-negative number of years")
-    return value
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -52,10 +37,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     )
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--cohort", type=existing_file, metavar="FILE", help="a cohort file (.parquet or .csv)")
-    src.add_argument("--n", type=_n, help="generate a cohort of N persons (with --seed)")
+    src.add_argument("--n", type=positive_int, help="generate a cohort of N persons (with --seed)")
     add_seed_option(p)
     p.add_argument("--replication", type=non_negative_int, default=0, help="replication number (default 0)")
-    p.add_argument("--years", type=_years, default=20.0, help="years of follow-up (default 20)")
+    p.add_argument("--years", type=years, default=20.0, help="years of follow-up (default 20)")
     p.add_argument("--engine", choices=("reference", "fast"), default="reference", help="engine (default reference)")
     p.add_argument("--surgery-approximation", choices=("unlimited",), default=None,
                    help="operate at referral instead of modelling the surgical waiting list "
@@ -71,14 +56,11 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pathlib import Path
 
     from cvirisk.exceptions import UnsupportedError
     from cvirisk.sim import simulate, write_result
 
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise InputError(f"--out {args.out}: exists and is not a folder")
+    out = output_dir(args.out)
     params = load_params_from_args(args)
     if args.cohort is not None:
         from cvirisk.io.cohort_file import read_table
