@@ -35,19 +35,6 @@ _DEFAULTS: dict[str, Any] = {
     "weight": 1.0,
 }
 
-_DTYPES = {
-    "age": "float32",
-    "bmi": "float32",
-    "smoking_quit_age": "float32",
-    "sedentary_work": "bool",
-    "family_history": "bool",
-    "parity": "int8",
-    "prior_dvt": "bool",
-    "prior_dvt_age": "float32",
-    "congenital_absence": "bool",
-    "weight": "float32",
-}
-
 
 def uniform_cohort(n: int, first_id: int = 0, **columns: Any) -> pd.DataFrame:
     """A cohort of ``n`` persons in the cohort contract; every column a scalar or an array.
@@ -61,10 +48,12 @@ def uniform_cohort(n: int, first_id: int = 0, **columns: Any) -> pd.DataFrame:
         data[name] = np.broadcast_to(np.asarray(value), (n,)).copy()
     if columns:
         raise TypeError(f"unknown cohort column(s): {', '.join(columns)}")
+    from cvirisk.cohort.contract import CATEGORIES, COLUMNS
+
     df = pd.DataFrame(data)
-    df["sex"] = pd.Categorical(df["sex"], categories=["female", "male"])
-    df["smoking"] = pd.Categorical(df["smoking"], categories=["never", "current", "former"])
-    return df.astype(_DTYPES)
+    for name, categories in CATEGORIES.items():
+        df[name] = pd.Categorical(df[name], categories=list(categories))
+    return df.astype({name: dtype for name, dtype in COLUMNS.items() if dtype != "category"})
 
 
 def isolate(params, keep, **overrides: Any):
