@@ -51,14 +51,15 @@ def build_events(buffer: EventBuffer, person_id: np.ndarray, age0: np.ndarray) -
     t = a["t"][order]
     sorter = np.argsort(person_id, kind="stable")
     pos = sorter[np.searchsorted(person_id, pid, sorter=sorter)]
-    detail = a["detail"][order].astype(str)
+    # factorise the raw details once (sorted categories), rather than copying every string
+    codes, details = pd.factorize(a["detail"][order], sort=True)
     return pd.DataFrame(
         {
             "person_id": pid,
             "age": np.asarray(age0, np.float64)[pos] + t,
             "t": t,
             "event": pd.Categorical.from_codes(a["kind"][order], categories=list(EVENT_KINDS)),
-            "detail": pd.Categorical(detail, categories=sorted(set(detail.tolist()))),
+            "detail": pd.Categorical.from_codes(codes, categories=pd.Index(details.astype(str), dtype=object)),
         }
     )
 

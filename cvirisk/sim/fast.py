@@ -106,32 +106,6 @@ def run_kernel(kernel: Kernel, callback: Callable[[int, int], None] | None = Non
     return steps
 
 
-def _event_log(buffer: EventBuffer, person_id: np.ndarray, age0: np.ndarray) -> pd.DataFrame:
-    """The event log of :func:`cvirisk.sim.eventlog.build_events`, built faster for large buffers.
-
-    Same rows, order and dtypes (the tests compare the two engines' logs frame for frame);
-    ``detail`` is factorised once on the raw strings instead of via a fixed-width copy.
-    """
-    from cvirisk.model.events import EVENT_KINDS
-
-    a = buffer.arrays()
-    order = np.lexsort((a["seq"], a["t"], a["person_id"]))
-    pid = a["person_id"][order]
-    t = a["t"][order]
-    sorter = np.argsort(person_id, kind="stable")
-    pos = sorter[np.searchsorted(person_id, pid, sorter=sorter)]
-    codes, details = pd.factorize(a["detail"][order], sort=True)
-    return pd.DataFrame(
-        {
-            "person_id": pid,
-            "age": np.asarray(age0, np.float64)[pos] + t,
-            "t": t,
-            "event": pd.Categorical.from_codes(a["kind"][order], categories=list(EVENT_KINDS)),
-            "detail": pd.Categorical.from_codes(codes, categories=pd.Index(details.astype(str), dtype=object)),
-        }
-    )
-
-
 def simulate_fast(
     cohort: pd.DataFrame,
     params=None,
@@ -172,7 +146,7 @@ def simulate_fast(
     """
     from cvirisk.params import load_params
     from cvirisk.sim import manifest_for
-    from cvirisk.sim.eventlog import SimulationResult, build_persons
+    from cvirisk.sim.eventlog import SimulationResult, build_events, build_persons
 
     if params is None:
         params = load_params()
@@ -205,7 +179,7 @@ def simulate_fast(
     finally:
         if bar is not None:
             bar.close()
-    events = _event_log(buffer, np.concatenate(pid), np.concatenate(age0))
+    events = build_events(buffer, np.concatenate(pid), np.concatenate(age0))
     persons = build_persons(cohort, {k: np.concatenate([o[k] for o in outcomes]) for k in outcomes[0]})
     manifest = manifest_for(params, seed, replication, float(years), "fast", n)
     if needs_capacity(params):
