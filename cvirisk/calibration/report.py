@@ -290,6 +290,7 @@ def report_markdown(
         lines += ["Every target is within its interval (or within 20% of its value)."]
     for _, r in unmet.iterrows():
         reason = r["note"].split("NOT MET: ", 1)[-1] if "NOT MET: " in r["note"] else r["note"]
+        reason = reason[:1].upper() + reason[1:]
         lines.append(
             f"- **{r['target_id']}** ({r['quantity']}): target {_fmt(r['target'])}, simulated "
             f"{_fmt(r['simulated'])} ({_fmt(r['sim_low'])}-{_fmt(r['sim_high'])}) {r['unit']}. {reason}"
@@ -317,7 +318,8 @@ def report_markdown(
                 cells = [tid, _fmt(r["target"])] + [
                     f"{_fmt(r[c])} ({'yes' if r[c + ' within'] else 'no'})" for c in seeds
                 ]
-                lines.append("| " + " | ".join(cells) + f" | {UNMET_REASONS.get(tid, 'at the edge of its interval')} |")
+                why = UNMET_REASONS.get(tid, "at the edge of its interval (Monte Carlo error)")
+                lines.append("| " + " | ".join(cells) + f" | {why[:1].upper() + why[1:]} |")
     if parameters is not None and len(parameters):
         lines += ["", "## Free parameters (leaves marked `calibrate:`)", ""]
         cols = list(parameters.columns)
