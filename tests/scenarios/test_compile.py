@@ -23,7 +23,8 @@ def test_care_interventions_become_overrides(params):
     capped = compile_scenario(_sc({"type": "compression_adherence", "multiply": 5}), params, c)
     assert capped.params.care.compression_adherence.value == 1.0  # min(1, 5 * 0.45)
     cap = compile_scenario(load_scenario("surgical_capacity_doubled"), params, c)
-    assert cap.params.care.surgery_operations_per_year_per_100000.value == 120
+    baseline_capacity = params.care.surgery_operations_per_year_per_100000.value
+    assert cap.params.care.surgery_operations_per_year_per_100000.value == 2 * baseline_capacity
     inf = with_overrides(params, {"care.surgery_operations_per_year_per_100000": math.inf})
     assert math.isinf(compile_scenario(load_scenario("surgical_capacity_doubled"), inf, c).overrides[
         "care.surgery_operations_per_year_per_100000"])
