@@ -50,21 +50,23 @@ def load_params_from_args(args: argparse.Namespace):
     return load_params(args.params, overrides=parse_overrides(args.overrides))
 
 
-def positive_int(text: str) -> int:
+def whole_number(text: str, what: str = "a whole number") -> int:
+    """Parse an integer argument (underscores allowed: ``1_000_000``)."""
     try:
-        value = int(text)
+        return int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
+
+
+def positive_int(text: str) -> int:
+    value = whole_number(text)
     if value <= 0:
         raise argparse.ArgumentTypeError(f"{text!r} must be positive")
     return value
 
 
 def non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    value = whole_number(text)
     if value < 0:
         raise argparse.ArgumentTypeError(f"{text!r} must not be negative")
     return value

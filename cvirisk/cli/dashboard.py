@@ -20,6 +20,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from cvirisk.cli._common import whole_number
 from cvirisk.exceptions import InputError
 
 #: Environment variable naming another app script (for development of the dashboard itself).
@@ -51,10 +52,7 @@ def dashboard_app_path() -> Path:
 
 
 def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    value = whole_number(text, "a port number")
     if not 1 <= value <= 65535:
         raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1-65535)")
     return value
