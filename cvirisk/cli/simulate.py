@@ -48,9 +48,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
     add_params_options(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-    from cvirisk.sim.runner import add_arguments
-
-    add_arguments(p)
+    add_large_run_options(p)
     p.set_defaults(run=run)
     return p
 
@@ -71,8 +69,6 @@ def run(args: argparse.Namespace) -> int:
 
         cohort = generate_cohort(args.n, seed=args.seed, params=params, replication=args.replication)
     show = not args.quiet and sys.stderr.isatty()
-    from cvirisk.sim.runner import run_from_args, wants_runner
-
     if wants_runner(args):
         try:
             collected = run_from_args(args, cohort, params, out, progress=show or None)
@@ -93,3 +89,36 @@ def run(args: argparse.Namespace) -> int:
     print(f"cvirisk simulate: {len(result.persons):,} persons, {len(result.events):,} events written to {out}",
           file=sys.stderr)
     return 0
+
+
+# -- large runs: options for cvirisk.sim.runner (imported only when a large run is asked for) --
+def add_large_run_options(parser: argparse.ArgumentParser) -> None:
+    """The options of chunked, replicated, multi-process or Dask runs."""
+    g = parser.add_argument_group("large runs (chunks, replications, processes, Dask)")
+    g.add_argument("--chunk-size", type=positive_int, metavar="N",
+                   help="stream persons in chunks of N to OUT/units/... (memory bounded by N)")  # fmt: skip
+    g.add_argument("--replications", type=positive_int, metavar="R", help="run replications 0 .. R-1")
+    g.add_argument("--workers", type=positive_int, metavar="K", help="local processes (default: CPU count)")
+    g.add_argument("--scheduler", metavar="ADDRESS", help="run on this Dask scheduler, e.g. tcp://10.0.0.5:8786")
+    g.add_argument("--write-on", choices=("worker", "client"),
+                   help="who writes unit files on Dask (worker: OUT on a shared file system; default client)")  # fmt: skip
+    g.add_argument("--summaries-only", action="store_true",
+                   help="collect summaries only; keep events partitioned under OUT/units (very large runs)")  # fmt: skip
+
+
+def wants_runner(args: argparse.Namespace) -> bool:
+    """True when any large-run option was given on the command line."""
+    return any(getattr(args, a, None) for a in ("chunk_size", "replications", "workers", "scheduler"))
+
+
+def run_from_args(args: argparse.Namespace, cohort, params, out_dir, progress: bool | None = None):
+    """Run and collect with :mod:`cvirisk.sim.runner` from parsed options."""
+    from cvirisk.sim.runner import RunSpec, collect, run
+
+    spec = RunSpec.build(
+        cohort, params=params, years=args.years, seeds=args.seed, replications=args.replications or 1,
+        chunk_size=args.chunk_size or max(len(cohort), 1),
+        engine=args.engine, surgery_approximation=getattr(args, "surgery_approximation", None),
+    )  # fmt: skip
+    run(spec, out_dir, scheduler=args.scheduler, workers=args.workers, write_on=args.write_on, progress=progress)
+    return collect(out_dir, tables=not args.summaries_only)

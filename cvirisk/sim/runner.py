@@ -320,37 +320,3 @@ def run(spec: RunSpec, out_dir: str | os.PathLike[str], **kwargs) -> RunReport:
     if todo:
         run_units(spec, todo, out, **kwargs)
     return RunReport(out, ran=todo, skipped=[u for u in units if u not in set(todo)])
-
-
-
-# -- command line -------------------------------------------------------------------------------
-def add_arguments(parser) -> None:
-    """Add the options of large runs to an argparse parser (used by ``cvirisk simulate``)."""
-    from cvirisk.cli._common import positive_int
-
-    g = parser.add_argument_group("large runs (chunks, replications, processes, Dask)")
-    g.add_argument("--chunk-size", type=positive_int, metavar="N",
-                   help="stream persons in chunks of N to OUT/units/... (memory bounded by N)")  # fmt: skip
-    g.add_argument("--replications", type=positive_int, metavar="R", help="run replications 0 .. R-1")
-    g.add_argument("--workers", type=positive_int, metavar="K", help="local processes (default: CPU count)")
-    g.add_argument("--scheduler", metavar="ADDRESS", help="run on this Dask scheduler, e.g. tcp://10.0.0.5:8786")
-    g.add_argument("--write-on", choices=("worker", "client"),
-                   help="who writes unit files on Dask (worker: OUT on a shared file system; default client)")  # fmt: skip
-    g.add_argument("--summaries-only", action="store_true",
-                   help="collect summaries only; keep events partitioned under OUT/units (very large runs)")  # fmt: skip
-
-
-def wants_runner(args) -> bool:
-    """True when any large-run option was given on the command line."""
-    return any(getattr(args, a, None) for a in ("chunk_size", "replications", "workers", "scheduler"))
-
-
-def run_from_args(args, cohort, params, out_dir, progress: bool | None = None) -> Collected:
-    """Run and collect from parsed options (``--seed --years --engine --surgery-approximation`` included)."""
-    spec = RunSpec.build(
-        cohort, params=params, years=args.years, seeds=args.seed, replications=args.replications or 1,
-        chunk_size=args.chunk_size or max(len(cohort) if hasattr(cohort, "__len__") else 1, 1),
-        engine=args.engine, surgery_approximation=getattr(args, "surgery_approximation", None),
-    )  # fmt: skip
-    run(spec, out_dir, scheduler=args.scheduler, workers=args.workers, write_on=args.write_on, progress=progress)
-    return collect(out_dir, tables=not args.summaries_only)

@@ -168,14 +168,14 @@ def test_parquet_cohort_run_equals_frame_run(done, cohort, unlimited, tmp_path):
 def test_command_line_options(cohort, unlimited, tmp_path):
     import argparse
 
-    from cvirisk.sim.runner import add_arguments, run_from_args, wants_runner
+    from cvirisk.cli.simulate import add_large_run_options, run_from_args, wants_runner
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--years", type=float, default=20.0)
     parser.add_argument("--engine", default="fast")
     parser.add_argument("--surgery-approximation", default=None)
-    add_arguments(parser)
+    add_large_run_options(parser)
     assert not wants_runner(parser.parse_args([]))
     args = parser.parse_args(["--seed", "3", "--years", str(YEARS), "--chunk-size", "150", "--replications", "2",
                               "--workers", "1"])  # fmt: skip
