@@ -89,9 +89,13 @@ class HazardModel:
         return cls(ids=ids, index={t: j for j, t in enumerate(ids)}, c=c, s=s, B=B)
 
     def log_hazard(self, age: np.ndarray, X: np.ndarray, X1: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Log hazard at ``age`` and its log slope, shape (m, T), for feature rows ``X``, ``X1``."""
-        logh = self.c + self.s * age[:, None] + X @ self.B
-        beta = self.s + X1 @ self.B
+        """Log hazard at ``age`` and its log slope, shape (m, T), for feature rows ``X``, ``X1``.
+
+        ``einsum`` rather than ``@``: BLAS rounds a row differently depending on how many rows
+        come with it, and a person's history must not depend on the batch they ran in.
+        """
+        logh = self.c + self.s * age[:, None] + np.einsum("mf,ft->mt", X, self.B)
+        beta = self.s + np.einsum("mf,ft->mt", X1, self.B)
         return logh, beta
 
 

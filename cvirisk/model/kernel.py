@@ -36,6 +36,8 @@ kernel operates at once (waiting time 0); otherwise the engine queues the person
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
@@ -93,6 +95,7 @@ class Kernel:
         self.n_transitions = len(self.hazards.ids)
         self.state: PersonState = init_state(params, cohort, years, self.n_transitions)
         self.events = EventBuffer()
+        self._planned: tuple = (None, ())
         self._keys: dict[str, np.uint64] = {}
         self._transition_keys = [self.key(f"transition.{tid}") for tid in self.hazards.ids]
         all_idx = np.arange(self.state.n)
@@ -128,23 +131,23 @@ class Kernel:
         st.seq[idx] += 1
 
     # -- one step ---------------------------------------------------------------------------
+    def _segment(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Hazard at each person's current time, its log slope and which transitions are enabled, (m, T)."""
+        st = self.state
+        logh, beta = self.hazards.log_hazard(st.age0[idx] + st.t[idx], st.X[idx], st.X1[idx])
+        return np.exp(logh, out=logh), beta, effects.enabled(self, idx)
+
     def plan(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Each person's next event time and what it is (``inf`` and -1 once done).
 
-        Caches the hazards of the current segment for :meth:`advance`.
+        Keeps the hazards of this segment for an :meth:`advance` of the same ``idx`` object.
         """
         st = self.state
-        hz = self.hazards
+        h0, beta, en = segment = self._segment(idx)
+        self._planned = (idx, segment)
         t = st.t[idx]
-        logh = hz.c + hz.s * (st.age0[idx] + t)[:, None] + np.einsum("mf,ft->mt", st.X[idx], hz.B)
-        beta = hz.s + np.einsum("mf,ft->mt", st.X1[idx], hz.B)
-        en = effects.enabled(self, idx)
-        h0 = np.exp(logh)
         tau = gompertz_time(h0, beta, st.E[idx])
         tau[~en] = np.inf
-        st.h0[idx] = h0
-        st.beta[idx] = beta
-        st.enabled[idx] = en
         rows = np.arange(len(idx))
         j = tau.argmin(axis=1)
         t_tr = t + tau[rows, j]
@@ -161,11 +164,18 @@ class Kernel:
         return t_next, what
 
     def advance(self, idx: np.ndarray, t_new: np.ndarray) -> None:
-        """Move persons to ``t_new`` within their planned segment, consuming budgets."""
+        """Move persons to ``t_new`` within their current segment, consuming budgets.
+
+        ``t_new`` must not pass the persons' next event (from :meth:`plan`).
+        """
+        planned, segment = self._planned
+        self._move(idx, t_new, *(segment if idx is planned else self._segment(idx)))
+
+    def _move(self, idx: np.ndarray, t_new, h0: np.ndarray, beta: np.ndarray, en: np.ndarray) -> None:
         st = self.state
         dt = (np.asarray(t_new, float) - st.t[idx])[:, None]
-        used = gompertz_integral(st.h0[idx], st.beta[idx], dt)
-        used[~st.enabled[idx]] = 0.0
+        used = gompertz_integral(h0, beta, dt)
+        used[~en] = 0.0
         st.E[idx] -= used
         st.X[idx] += st.X1[idx] * dt
         st.t[idx] = t_new
@@ -188,6 +198,67 @@ class Kernel:
                 st.sched[sub, code - self.n_transitions] = np.inf
                 effects.SCHEDULED_EFFECTS[name](self, sub)
         effects.after_event(self, idx, before)
+
+    def run(
+        self,
+        idx: np.ndarray,
+        until: float | None = None,
+        callback: Callable[[int, int], None] | None = None,
+        record: list[tuple[np.ndarray, np.ndarray]] | None = None,
+    ) -> int:
+        """Step persons ``idx`` all at once until each is done or waiting for a theatre.
+
+        Until a person joins the surgical waiting list nothing outside their own state and
+        draws can change their history, so they may be stepped ahead of any clock (each
+        person at their own time). A person referred while surgery is rationed stops at the
+        referral: what happens next depends on the queue, which the engine decides. With
+        ``unlimited_surgery`` nobody stops before they are done.
+
+        Parameters
+        ----------
+        idx : numpy.ndarray
+            Persons to step.
+        until : float, optional
+            Stop each person at this time instead (moved to it, no event at or after it).
+        callback : callable, optional
+            Receives ``(persons_stopped, len(idx))`` after each step.
+        record : list, optional
+            Receives every step as ``(persons, times)``, in step order (so each person's
+            steps are in time order).
+
+        Returns
+        -------
+        int
+            The number of steps (the most any one person took).
+        """
+        st, n, steps = self.state, len(idx), 0
+        idx = np.asarray(idx)
+        while idx.size:
+            t_next, what = self.plan(idx)
+            segment = self._planned[1]
+            live = np.isfinite(t_next)
+            if until is not None:
+                stop = live & (t_next >= until)
+                if stop.any():
+                    self._move(idx[stop], float(until), *(a[stop] for a in segment))
+                    live &= ~stop
+            if not live.all():
+                idx, t_next, what = idx[live], t_next[live], what[live]
+                segment = tuple(a[live] for a in segment)
+                if not idx.size:
+                    break
+            self._move(idx, t_next, *segment)
+            self.fire(idx, what)
+            steps += 1
+            if record is not None:
+                record.append((idx, t_next))
+            if not self.unlimited_surgery:
+                idx = idx[~st.awaiting_surgery[idx]]
+            if callback is not None:
+                callback(n - idx.size, n)
+        if callback is not None:
+            callback(n, n)
+        return steps
 
     def operate(self, idx: np.ndarray) -> None:
         """Superficial venous surgery now for persons awaiting it (the waiting time is logged)."""

@@ -64,16 +64,7 @@ def simulate_from_baseline(
     except UnsupportedError as exc:
         raise InputError(f"parameters_from: baseline needs unlimited surgical capacity: {exc}") from None
     k = Kernel(history_params, cohort, seed=seed, years=float(years), replication=replication, unlimited_surgery=True)
-    idx = np.arange(k.state.n)
-    while idx.size:
-        t_next, what = k.plan(idx)
-        stop = t_next >= 0.0
-        if stop.any():
-            k.advance(idx[stop], np.zeros(int(stop.sum())))  # within the planned segment: nothing happens before 0
-            idx, t_next, what = idx[~stop], t_next[~stop], what[~stop]
-        if idx.size:
-            k.advance(idx, t_next)
-            k.fire(idx, what)
+    k.run(np.arange(k.state.n), until=0.0)  # the history to baseline under the first parameters
     k.params = followup_params
     k.hazards = HazardModel.from_params(followup_params)
     update_avp(k, np.arange(k.state.n))

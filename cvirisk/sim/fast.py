@@ -77,33 +77,16 @@ def run_kernel(kernel: Kernel, callback: Callable[[int, int], None] | None = Non
     Parameters
     ----------
     kernel : Kernel
-        A fresh kernel (its state at each person's history start).
+        A fresh kernel with ``unlimited_surgery`` (its state at each person's history start).
     callback : callable, optional
         Receives ``(persons_finished, n)`` after each step.
 
     Returns
     -------
     int
-        The number of steps (the largest number of events any person had, plus one).
+        The number of steps (the largest number of events any person had).
     """
-    n = kernel.state.n
-    idx = np.arange(n)
-    steps = 0
-    while idx.size:
-        t_next, what = kernel.plan(idx)
-        live = np.isfinite(t_next)
-        if not live.all():
-            idx, t_next, what = idx[live], t_next[live], what[live]
-            if not idx.size:
-                break
-        kernel.advance(idx, t_next)
-        kernel.fire(idx, what)
-        steps += 1
-        if callback is not None:
-            callback(n - idx.size, n)
-    if callback is not None:
-        callback(n, n)
-    return steps
+    return kernel.run(np.arange(kernel.state.n), callback=callback)
 
 
 def simulate_fast(

@@ -1,20 +1,30 @@
-"""The simpy reference engine: one process per person, surgery capacity as a ``Resource``.
+"""The simpy reference engine: one process per person, surgical capacity as a ``Resource``.
 
-Each person's life is the generator :func:`live`. Simulation time is ``t`` (years since the
-cohort's baseline); a person starts at ``t = 18 - age``. In a loop the person asks the
-kernel for their next event (the earliest of their competing transitions and scheduled
-events) and waits for it; while they are on the surgical waiting list, that wait races
-against their request for a theatre. Persons interact only through the theatre
-``Resource``: its capacity is ``surgery_theatres`` and each operation holds a theatre for
-``theatres / (operations_per_year_per_100000 * n / 100000)`` years. With unlimited capacity
-(``.inf`` operations a year) there is no queue; persons are then independent and run in
-batches, each in its own environment.
+Each person's life is the simpy process :func:`live`. Simulation time is ``t`` (years since
+the cohort's baseline); a person starts at ``t = 18 - age``. Persons interact only through
+the operating theatre: a ``Resource`` with ``surgery_theatres`` places, each operation
+holding one for ``theatres / (operations_per_year_per_100000 * n / 100000)`` years, and
+simpy's request queue is the waiting list (first come, first served).
+
+Lookahead. Until a person is referred for rationed surgery, nothing but their own state and
+their own draws can change their history, so the kernel may step them ahead of the simpy
+clock (:meth:`~cvirisk.model.kernel.Kernel.run`: every such person at once, each at their
+own time; this is the "lookahead" of conservative parallel discrete-event simulation). Their
+process then waits for each of those steps at its simulated time. From the referral on,
+the queue decides: the process asks the kernel for one event at a time and races it against
+its request for a theatre; a death or exit while waiting withdraws the request, and after
+the operation the person goes on one event at a time. With unlimited capacity (``.inf``
+operations a year) nobody waits, so persons are independent and run in batches of
+:data:`BATCH`, each in its own environment.
+
+Both paths apply the same kernel steps in the same order for each person, so the event log
+is the same whichever path a step took.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Sequence
 
 import numpy as np
 import simpy
@@ -22,9 +32,14 @@ import simpy
 from cvirisk.model.kernel import Kernel
 from cvirisk.progress import track
 
-__all__ = ["live", "run_reference", "service_years"]
+__all__ = ["live", "run_reference", "service_years", "BATCH"]
 
-BATCH = 500
+#: Persons simulated together (one environment each) when surgery is not rationed.
+BATCH = 1000
+#: Persons stepped ahead together by the kernel (keeps its working arrays cache-sized).
+LOOKAHEAD_BATCH = 25_000
+#: Progress updates over the simulated time of one shared environment.
+_STOPS = 40
 
 
 def service_years(params, n: int) -> float:
@@ -47,13 +62,25 @@ def live(
     env: simpy.Environment,
     kernel: Kernel,
     person: int,
+    steps: Sequence[float] = (),
     theatre: simpy.Resource | None = None,
     operation_years: float = 0.0,
 ) -> Generator:
-    """The life of one person (row ``person`` of the kernel's state), as a simpy process."""
-    idx = np.array([person])
+    """The life of one person (row ``person`` of the kernel's state), as a simpy process.
+
+    ``steps`` are the times of the steps the kernel has already taken for this person ahead
+    of the clock (see the module notes); the process waits for each in turn, then goes on
+    one event at a time until the person is done.
+    """
+    for t in steps:
+        yield env.timeout(max(t - env.now, 0.0))
     st = kernel.state
+    if st.done[person]:
+        return
+    idx = np.array([person])
     request = None
+    if st.awaiting_surgery[person] and theatre is not None:
+        request = theatre.request()
     while True:
         t_next, what = kernel.plan(idx)
         t = float(t_next[0])
@@ -81,27 +108,74 @@ def live(
             request.cancel()
 
 
-def run_reference(kernel: Kernel, callback: Callable[[int, int], None] | None = None, show: bool = False) -> None:
-    """Run every person of ``kernel`` to the end of follow-up (fills the kernel's state and events)."""
-    st = kernel.state
-    n = st.n
-    op_years = service_years(kernel.params, n)
-    start = float(st.t.min())
-    if kernel.unlimited_surgery:
-        batches = [np.arange(i, min(i + BATCH, n)) for i in range(0, n, BATCH)]
-        for batch in track(batches, len(batches), "simulate", show=show, callback=callback):
-            env = simpy.Environment(initial_time=float(st.t[batch].min()))
-            for i in batch:
-                env.process(live(env, kernel, int(i)))
-            env.run()
-        return
+def _look_ahead(kernel: Kernel, persons: np.ndarray) -> list[list[float]]:
+    """Step ``persons`` ahead with the kernel; each person's step times, in person order."""
+    record: list[tuple[np.ndarray, np.ndarray]] = []
+    for start in range(0, len(persons), LOOKAHEAD_BATCH):
+        kernel.run(persons[start : start + LOOKAHEAD_BATCH], record=record)
+    if not record:
+        return [[] for _ in persons]
+    who = np.concatenate([p for p, _ in record])
+    when = np.concatenate([t for _, t in record])
+    order = np.argsort(who, kind="stable")  # stable: each person's steps stay in time order
+    who, when = who[order], when[order].tolist()
+    lo = np.searchsorted(who, persons, side="left").tolist()
+    hi = np.searchsorted(who, persons, side="right").tolist()
+    return [when[a:b] for a, b in zip(lo, hi, strict=True)]
+
+
+def _environment(
+    kernel: Kernel,
+    persons: np.ndarray,
+    steps: list[list[float]],
+    start: float,
+    theatre_years: float | None,
+) -> simpy.Environment:
+    """An environment from ``start`` with one process per person (and the theatre if surgery is rationed).
+
+    ``steps`` are the persons' step times from :func:`_look_ahead`; ``theatre_years`` is the
+    time one operation holds a theatre (None: surgery is not rationed; ``inf``: there is no
+    surgery, so referrals wait for ever).
+    """
     env = simpy.Environment(initial_time=start)
-    theatre = simpy.Resource(env, capacity=int(kernel.params.care.surgery_theatres.value))
-    if math.isinf(op_years):
-        theatre = None  # no surgery at all: referrals wait forever
-    for i in range(n):
-        env.process(live(env, kernel, i, theatre, op_years))
-    stops = np.linspace(start, kernel.years, 41)[1:]
+    theatre = None
+    if theatre_years is not None and math.isfinite(theatre_years):
+        theatre = simpy.Resource(env, capacity=int(kernel.params.care.surgery_theatres.value))
+    for person, own in zip(persons.tolist(), steps, strict=True):
+        env.process(live(env, kernel, person, own, theatre, theatre_years or 0.0))
+    return env
+
+
+def run_reference(
+    kernel: Kernel,
+    callback: Callable[[int, int], None] | None = None,
+    show: bool = False,
+    lookahead: bool = True,
+) -> None:
+    """Run every person of ``kernel`` to the end of follow-up (fills the kernel's state and events).
+
+    ``lookahead=False`` lives every person one event at a time inside simpy from the start
+    (no stepping ahead): slower, and the same event log; kept to check the lookahead.
+    """
+    n = kernel.state.n
+    if n == 0:
+        return
+
+    def ahead(persons: np.ndarray) -> list[list[float]]:
+        return _look_ahead(kernel, persons) if lookahead else [[] for _ in persons]
+
+    if kernel.unlimited_surgery:
+        blocks = [np.arange(i, min(i + LOOKAHEAD_BATCH, n)) for i in range(0, n, LOOKAHEAD_BATCH)]
+        for block in track(blocks, len(blocks), "simulate", show=show, callback=callback):
+            start = float(kernel.state.t[block].min())
+            steps = ahead(block)
+            for i in range(0, len(block), BATCH):
+                _environment(kernel, block[i : i + BATCH], steps[i : i + BATCH], start, None).run()
+        return
+    persons = np.arange(n)
+    start = float(kernel.state.t.min())
+    env = _environment(kernel, persons, ahead(persons), start, service_years(kernel.params, n))
+    stops = np.linspace(start, kernel.years, _STOPS + 1)[1:]
     for stop in track(stops, len(stops), "simulate", show=show, callback=callback):
         env.run(until=float(stop))
     env.run()
