@@ -163,13 +163,23 @@ class Kernel:
             what[dead] = -1
         return t_next, what
 
-    def advance(self, idx: np.ndarray, t_new: np.ndarray) -> None:
+    @property
+    def segment(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The hazards of the last :meth:`plan` (hazard now, log slope, enabled), for :meth:`advance`."""
+        return self._planned[1]
+
+    def advance(self, idx: np.ndarray, t_new: np.ndarray, segment: tuple | None = None) -> None:
         """Move persons to ``t_new`` within their current segment, consuming budgets.
 
-        ``t_new`` must not pass the persons' next event (from :meth:`plan`).
+        ``t_new`` must not pass the persons' next event (from :meth:`plan`). ``segment`` is
+        :attr:`segment` as it was after planning these persons; without it the hazards of the
+        last plan are used when that plan was for this very ``idx``, and are recomputed otherwise.
         """
-        planned, segment = self._planned
-        self._move(idx, t_new, *(segment if idx is planned else self._segment(idx)))
+        if segment is None:
+            planned, segment = self._planned
+            if idx is not planned:
+                segment = self._segment(idx)
+        self._move(idx, t_new, *segment)
 
     def _move(self, idx: np.ndarray, t_new, h0: np.ndarray, beta: np.ndarray, en: np.ndarray) -> None:
         st = self.state
@@ -235,7 +245,7 @@ class Kernel:
         idx = np.asarray(idx)
         while idx.size:
             t_next, what = self.plan(idx)
-            segment = self._planned[1]
+            segment = self.segment
             live = np.isfinite(t_next)
             if until is not None:
                 stop = live & (t_next >= until)

@@ -15,7 +15,9 @@ the queue decides: the process asks the kernel for one event at a time and races
 its request for a theatre; a death or exit while waiting withdraws the request, and after
 the operation the person goes on one event at a time. With unlimited capacity (``.inf``
 operations a year) nobody waits, so persons are independent and run in batches of
-:data:`BATCH`, each in its own environment.
+:data:`BATCH`, each in its own environment; with rationing, so do the persons whose
+lookahead ended their lives without a referral (they never touch the theatre), and only
+those stopped at a referral share the environment with the theatre.
 
 Both paths apply the same kernel steps in the same order for each person, so the event log
 is the same whichever path a step took.
@@ -83,6 +85,7 @@ def live(
         request = theatre.request()
     while True:
         t_next, what = kernel.plan(idx)
+        segment = kernel.segment  # other persons plan while this one waits
         t = float(t_next[0])
         if not math.isfinite(t):
             break
@@ -92,12 +95,12 @@ def live(
         else:
             yield timer | request
             if request.triggered:
-                kernel.advance(idx, np.array([max(env.now, st.t[person])]))
+                kernel.advance(idx, np.array([max(env.now, st.t[person])]), segment)
                 kernel.operate(idx)
                 env.process(_hold(env, theatre, request, operation_years))
                 request = None
                 continue
-        kernel.advance(idx, t_next)
+        kernel.advance(idx, t_next, segment)
         kernel.fire(idx, what)
         if st.awaiting_surgery[person] and request is None and theatre is not None:
             request = theatre.request()
@@ -172,9 +175,20 @@ def run_reference(
             for i in range(0, len(block), BATCH):
                 _environment(kernel, block[i : i + BATCH], steps[i : i + BATCH], start, None).run()
         return
+    # Rationed surgery: everyone is stepped ahead first. Whoever finished without a referral
+    # never touches the theatre and runs in batches; the others share one environment.
     persons = np.arange(n)
     start = float(kernel.state.t.min())
-    env = _environment(kernel, persons, ahead(persons), start, service_years(kernel.params, n))
+    steps = ahead(persons)
+    done = kernel.state.done.copy()
+    free = np.flatnonzero(done)
+    for i in range(0, len(free), BATCH):
+        part = free[i : i + BATCH]
+        _environment(kernel, part, [steps[p] for p in part.tolist()], start, None).run()
+    queued = np.flatnonzero(~done)
+    env = _environment(
+        kernel, queued, [steps[p] for p in queued.tolist()], start, service_years(kernel.params, n)
+    )
     stops = np.linspace(start, kernel.years, _STOPS + 1)[1:]
     for stop in track(stops, len(stops), "simulate", show=show, callback=callback):
         env.run(until=float(stop))

@@ -15,8 +15,10 @@ import cvirisk
 
 #: Cohort sizes offered in the sidebar (the fast engine runs a few thousand persons in about a second).
 N_OPTIONS = (500, 1000, 2000, 5000, 10000, 20000)
-#: The reference engine is one simpy process a person: keep its cohorts small.
-REFERENCE_MAX_N = 2000
+#: The reference engine (a simpy process a person, persons stepped ahead until referred) runs
+#: about 10,000 persons a second here (benchmarks/bench_reference.py); scenarios run it twice a
+#: replication, so its cohorts stop at 10,000.
+REFERENCE_MAX_N = 10000
 ENGINE_LABELS = {
     "fast": "fast (vectorised; surgery without a waiting list)",
     "reference": "reference (simpy; finite surgical capacity)",

@@ -14,9 +14,9 @@ baseline to the first of each main transition. The family-wise error rate is
 ``ALPHA = 0.001`` with a Bonferroni correction over all comparisons of one run. A power
 check shows the same battery rejects a model with a 1.5-fold varicose vein rate.
 
-Sizes: ``N`` = 15,000 persons (the reference engine needs about 30-40 s of CPU for them);
-the issue's 100,000-person comparison is marked ``slow`` (about 4 minutes of CPU for the
-reference; run it with ``pytest -m slow tests/sim/test_fast_equivalence.py``).
+Sizes: ``N`` = 15,000 persons (about a second for the reference engine); the issue's
+100,000-person comparison is marked ``slow`` (about 25 s for the three runs and the tests;
+``pytest -m slow tests/sim/test_fast_equivalence.py`` runs it alone).
 """
 
 from __future__ import annotations
