@@ -171,7 +171,8 @@ def validate_cohort(
     used = columns.used()
     missing = [c for c in used if c not in df.columns]
     if missing:
-        shown = ", ".join(names[:20]) + (", ..." if len(names) > 20 else "")
+        # repr keeps the message on one line whatever the names hold (quotes, line breaks)
+        shown = ", ".join(map(repr, names[:20])) + (", ..." if len(names) > 20 else "")
         raise fail(f"column {missing[0]!r} not found; the columns are: {shown}")
     raw = df[used].reset_index(drop=True)
     text_cols = {columns.id, columns.strata}  # labels: any values, only missing ones are rejected

@@ -18,8 +18,10 @@ run and moves any subset of persons (an index array ``idx``) forward by one even
 >>> bool(k.state.done.all())
 True
 
-The reference engine calls it with one person at a time; a fast engine may call it with all
-active persons at once (persons are independent, so each may be at its own time).
+:meth:`Kernel.run` steps many persons at once, each at their own time (until they join a
+rationed waiting list they are independent): the fast engine runs everyone that way, the
+reference engine runs persons that way ahead of its simpy clock and then calls
+``plan``/``advance``/``fire`` for one person at a time once the queue has a say.
 
 Next-reaction method: each (person, transition) has a unit-exponential budget ``E`` drawn
 from ``exponentials(seed, replication, "transition.<id>", person_id, occurrence)``. In a

@@ -149,6 +149,12 @@ def _environment(
     return env
 
 
+def _run_in_batches(kernel: Kernel, persons: np.ndarray, steps: list[list[float]], start: float) -> None:
+    """Persons who cannot meet the theatre: :data:`BATCH` of them an environment."""
+    for i in range(0, len(persons), BATCH):
+        _environment(kernel, persons[i : i + BATCH], steps[i : i + BATCH], start, None).run()
+
+
 def run_reference(
     kernel: Kernel,
     callback: Callable[[int, int], None] | None = None,
@@ -171,9 +177,7 @@ def run_reference(
         blocks = [np.arange(i, min(i + LOOKAHEAD_BATCH, n)) for i in range(0, n, LOOKAHEAD_BATCH)]
         for block in track(blocks, len(blocks), "simulate", show=show, callback=callback):
             start = float(kernel.state.t[block].min())
-            steps = ahead(block)
-            for i in range(0, len(block), BATCH):
-                _environment(kernel, block[i : i + BATCH], steps[i : i + BATCH], start, None).run()
+            _run_in_batches(kernel, block, ahead(block), start)
         return
     # Rationed surgery: everyone is stepped ahead first. Whoever finished without a referral
     # never touches the theatre and runs in batches; the others share one environment.
@@ -182,9 +186,7 @@ def run_reference(
     steps = ahead(persons)
     done = kernel.state.done.copy()
     free = np.flatnonzero(done)
-    for i in range(0, len(free), BATCH):
-        part = free[i : i + BATCH]
-        _environment(kernel, part, [steps[p] for p in part.tolist()], start, None).run()
+    _run_in_batches(kernel, free, [steps[p] for p in free.tolist()], start)
     queued = np.flatnonzero(~done)
     env = _environment(
         kernel, queued, [steps[p] for p in queued.tolist()], start, service_years(kernel.params, n)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import pandas as hpd
 
@@ -45,7 +45,7 @@ def test_good_table_and_report():
 @pytest.mark.parametrize(
     ("change", "columns", "message"),
     [
-        (lambda d: d.drop(columns="time"), COLS, "column 'time' not found; the columns are: id, status, age, start"),
+        (lambda d: d.drop(columns="time"), COLS, "column 'time' not found; the columns are: 'id', 'status', 'age', 'start'"),
         (lambda d: d.astype({"time": object}).assign(time=[1.0, "x", 3.0, "?"]), COLS,
          "column 'time': non-numeric value in rows 2, 4 (2 rows)"),
         (lambda d: d.assign(time=[1.0, -2.0, 3.0, -1.0]), COLS, "column 'time': negative duration in rows 2, 4 (2 rows)"),
@@ -147,6 +147,7 @@ _token = st.sampled_from(["", "1", "0", "-1", "2.5", "nan", "inf", "x", "True", 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(lines=st.lists(st.lists(_token, min_size=0, max_size=5), min_size=0, max_size=8),
        header=st.sampled_from(["time,status,age", "time,status", "a,b,c", ""]))
+@example(lines=[['"'], ['"'], ["", ""]], header="")  # a quoted line break makes a column name
 def test_csv_like_text_gives_only_our_error(tmp_path, lines, header):
     path = tmp_path / "f.csv"
     path.write_text("\n".join([header, *(",".join(row) for row in lines)]), encoding="utf-8")
