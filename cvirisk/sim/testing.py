@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["uniform_cohort", "isolate"]
+__all__ = ["uniform_cohort", "isolate", "high_risk_cohort", "BUSY_WAITING_LIST"]
 
 _DEFAULTS: dict[str, Any] = {
     "sex": "male",
@@ -72,3 +72,33 @@ def isolate(params, keep, **overrides: Any):
     }
     changes.update({k.replace("__", "."): v for k, v in overrides.items()})
     return with_overrides(params, changes, origin="isolate")
+
+
+_T = "natural_history.transitions"
+#: Overrides that pin a natural history which keeps the surgical waiting list busy (many
+#: referrals of ulcerated legs with superficial reflux), so that recalibrating the shipped
+#: defaults cannot empty the queue a test relies on.
+BUSY_WAITING_LIST: dict[str, float] = {
+    f"{_T}.superficial_failure.rate_per_year": 0.0065,
+    f"{_T}.deep_failure.rate_per_year": 0.0028,
+    f"{_T}.recruitment.rate_per_year": 0.05,
+    f"{_T}.edema.rate_per_year": 0.0045,
+    f"{_T}.skin_changes.rate_per_year": 0.0035,
+    f"{_T}.ulcer_open.rate_per_year": 0.012,
+    f"{_T}.ulcer_recur.rate_per_year": 0.716,
+    f"{_T}.ulcer_recur.hazard_ratios.surgery_done": 0.39,
+    f"{_T}.ulcer_heal.rate_per_year": 1.0,
+    f"{_T}.presentation.rate_per_year": 0.08,
+    f"{_T}.compression_stop.rate_per_year": 0.25,
+    "care.compression_adherence": 0.45,
+    "care.surgery_referral_min_class": 6,
+}
+
+
+def high_risk_cohort(n: int, seed: int) -> pd.DataFrame:
+    """Obese parous women aged 55 to 70 with a family history (ages and BMI drawn with ``seed``)."""
+    rng = np.random.default_rng(seed)
+    return uniform_cohort(
+        n, age=rng.uniform(55.0, 70.0, n), bmi=rng.uniform(28.0, 36.0, n), sex="female", parity=2,
+        family_history=True,
+    )  # fmt: skip

@@ -17,30 +17,14 @@ from cvirisk.model.kernel import Kernel
 from cvirisk.params import load_params
 from cvirisk.sim import reference as ref
 from cvirisk.sim import result_from_kernel
-from cvirisk.sim.testing import uniform_cohort
+from cvirisk.sim.testing import BUSY_WAITING_LIST, high_risk_cohort
 
 KEY = "care.surgery_operations_per_year_per_100000"
-_T = "natural_history.transitions"
-#: A natural history that fills the waiting list (as in test_capacity.py), pinned so that
-#: recalibrating the defaults cannot empty it.
-BUSY = {
-    f"{_T}.superficial_failure.rate_per_year": 0.0065,
-    f"{_T}.ulcer_open.rate_per_year": 0.012,
-    f"{_T}.ulcer_recur.rate_per_year": 0.716,
-    f"{_T}.presentation.rate_per_year": 0.08,
-    "care.compression_adherence": 0.45,
-    "care.surgery_referral_min_class": 6,
-}
 
 
 @pytest.fixture(scope="module")
 def cohort():
-    rng = np.random.default_rng(11)
-    n = 500
-    return uniform_cohort(
-        n, age=rng.uniform(50.0, 75.0, n), bmi=rng.uniform(26.0, 38.0, n), sex="female", parity=2,
-        family_history=True,
-    )  # fmt: skip
+    return high_risk_cohort(500, seed=11)
 
 
 def _run(
@@ -60,7 +44,7 @@ def _assert_same(a, b) -> None:
 
 
 def test_same_history_with_a_shared_waiting_list(cohort):
-    params = load_params(overrides={**BUSY, KEY: 400.0})
+    params = load_params(overrides={**BUSY_WAITING_LIST, KEY: 400.0})
     ahead = _run(params, cohort, unlimited=False, lookahead=True)
     plain = _run(params, cohort, unlimited=False, lookahead=False)
     waits = surgery_waits(ahead.events)
@@ -71,7 +55,7 @@ def test_same_history_with_a_shared_waiting_list(cohort):
 
 
 def test_same_history_without_rationing_whatever_the_batches(cohort, monkeypatch):
-    params = load_params(overrides={**BUSY, KEY: float("inf")})
+    params = load_params(overrides={**BUSY_WAITING_LIST, KEY: float("inf")})
     plain = _run(params, cohort, unlimited=True, lookahead=False)
     _assert_same(_run(params, cohort, unlimited=True, lookahead=True), plain)
     _assert_same(
@@ -81,7 +65,7 @@ def test_same_history_without_rationing_whatever_the_batches(cohort, monkeypatch
 
 
 def test_no_surgery_at_all_leaves_referrals_waiting(cohort):
-    params = load_params(overrides={**BUSY, KEY: 0.0})
+    params = load_params(overrides={**BUSY_WAITING_LIST, KEY: 0.0})
     ahead = _run(params, cohort, unlimited=False, lookahead=True)
     _assert_same(ahead, _run(params, cohort, unlimited=False, lookahead=False))
     waits = surgery_waits(ahead.events)
