@@ -104,15 +104,9 @@ def gompertz_integral(h0: np.ndarray, beta: np.ndarray, dt: np.ndarray | float) 
 
     ``dt`` must be finite; a zero hazard integrates to zero.
     """
-    flat = np.abs(beta) < SLOPE_EPS
     with np.errstate(all="ignore"):
-        out = np.multiply(beta, dt)
-        np.expm1(out, out=out)
-        out *= h0
-        out /= beta
-        if flat.any():
-            np.copyto(out, h0 * dt, where=flat)
-    return out
+        curved = h0 * np.expm1(beta * dt) / beta
+        return np.where(np.abs(beta) < SLOPE_EPS, h0 * dt, curved)
 
 
 def gompertz_time(h0: np.ndarray, beta: np.ndarray, budget: np.ndarray) -> np.ndarray:
@@ -120,13 +114,10 @@ def gompertz_time(h0: np.ndarray, beta: np.ndarray, budget: np.ndarray) -> np.nd
 
     ``inf`` when the hazard is zero, or decays so fast that it never accumulates ``budget``.
     """
-    flat = np.abs(beta) < SLOPE_EPS
     with np.errstate(all="ignore"):
-        ratio = np.divide(budget, h0)
-        tau = np.multiply(beta, ratio)
-        np.log1p(tau, out=tau)
-        tau /= beta
-        np.copyto(tau, ratio, where=flat)
+        ratio = budget / h0
+        curved = np.log1p(beta * ratio) / beta
+        tau = np.where(np.abs(beta) < SLOPE_EPS, ratio, curved)
     # nan (a decaying hazard that never reaches the budget, or a zero hazard) -> never
-    np.copyto(tau, np.inf, where=~(tau >= 0.0))
+    tau[~(tau >= 0.0)] = np.inf
     return tau

@@ -97,7 +97,8 @@ class Kernel:
         self.n_transitions = len(self.hazards.ids)
         self.state: PersonState = init_state(params, cohort, years, self.n_transitions)
         self.events = EventBuffer()
-        self._planned: tuple = (None, ())
+        #: Hazards of the last :meth:`plan` (hazard now, log slope, enabled), for :meth:`advance`.
+        self.segment: tuple[np.ndarray, np.ndarray, np.ndarray] = ()
         self._keys: dict[str, np.uint64] = {}
         self._transition_keys = [self.key(f"transition.{tid}") for tid in self.hazards.ids]
         all_idx = np.arange(self.state.n)
@@ -142,11 +143,10 @@ class Kernel:
     def plan(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Each person's next event time and what it is (``inf`` and -1 once done).
 
-        Keeps the hazards of this segment for an :meth:`advance` of the same ``idx`` object.
+        Keeps the hazards of this segment in :attr:`segment` for :meth:`advance`.
         """
         st = self.state
-        h0, beta, en = segment = self._segment(idx)
-        self._planned = (idx, segment)
+        h0, beta, en = self.segment = self._segment(idx)
         t = st.t[idx]
         tau = gompertz_time(h0, beta, st.E[idx])
         tau[~en] = np.inf
@@ -165,23 +165,13 @@ class Kernel:
             what[dead] = -1
         return t_next, what
 
-    @property
-    def segment(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The hazards of the last :meth:`plan` (hazard now, log slope, enabled), for :meth:`advance`."""
-        return self._planned[1]
-
     def advance(self, idx: np.ndarray, t_new: np.ndarray, segment: tuple | None = None) -> None:
         """Move persons to ``t_new`` within their current segment, consuming budgets.
 
         ``t_new`` must not pass the persons' next event (from :meth:`plan`). ``segment`` is
-        :attr:`segment` as it was after planning these persons; without it the hazards of the
-        last plan are used when that plan was for this very ``idx``, and are recomputed otherwise.
+        :attr:`segment` as it was after planning these persons (recomputed when not given).
         """
-        if segment is None:
-            planned, segment = self._planned
-            if idx is not planned:
-                segment = self._segment(idx)
-        self._move(idx, t_new, *segment)
+        self._move(idx, t_new, *(self._segment(idx) if segment is None else segment))
 
     def _move(self, idx: np.ndarray, t_new, h0: np.ndarray, beta: np.ndarray, en: np.ndarray) -> None:
         st = self.state
