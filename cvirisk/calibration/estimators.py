@@ -63,7 +63,7 @@ def proportion(flags: np.ndarray, weights: np.ndarray | None = None, scale: floa
     """Weighted share of ``flags`` with a Wilson interval on Kish's effective sample size.
 
     >>> e = proportion(np.array([1, 0, 0, 0] * 25, dtype=bool))
-    >>> round(e.value, 1), e.low < 25 < e.high
+    >>> round(e.value, 1), bool(e.low < 25 < e.high)
     (25.0, True)
     """
     flags = np.asarray(flags, dtype=float)

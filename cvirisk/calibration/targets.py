@@ -15,7 +15,7 @@ Each target is also given a *role*:
 Examples
 --------
 >>> t = load_targets()
->>> t.loc["bonn1_c0_all", "value"]
+>>> float(t.loc["bonn1_c0_all", "value"])
 9.6
 >>> t.loc["pts_after_dvt_5y", "source_full"].startswith("Prandoni")
 True

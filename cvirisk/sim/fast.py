@@ -25,7 +25,7 @@ Examples
 >>> simulate_fast(uniform_cohort(5), seed=2, years=1)
 Traceback (most recent call last):
 ...
-cvirisk.exceptions.UnsupportedError: the fast engine does not model finite surgical capacity (care.surgery_operations_per_year_per_100000 = 60 per year per 100,000): set it to .inf, use engine="reference", or pass surgery_approximation="unlimited" (CLI: --surgery-approximation unlimited) to operate at referral
+cvirisk.exceptions.UnsupportedError: the fast engine does not model finite surgical capacity (care.surgery_operations_per_year_per_100000 = 90 per year per 100,000): set it to .inf, use engine="reference", or pass surgery_approximation="unlimited" (CLI: --surgery-approximation unlimited) to operate at referral
 """
 
 from __future__ import annotations
