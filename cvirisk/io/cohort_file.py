@@ -64,6 +64,40 @@ class CohortColumns:
         cols = [self.duration, self.event, self.entry, *self.covariates, self.strata, self.id]
         return list(dict.fromkeys(c for c in cols if c is not None))
 
+    def role_conflict(self) -> str | None:
+        """A message when one column plays two roles (e.g. duration and event), else None."""
+        roles = [("duration", self.duration), ("event", self.event), ("entry", self.entry),
+                 ("strata", self.strata), ("id", self.id)]
+        roles += [("covariate", c) for c in self.covariates]
+        seen: dict[str, str] = {}
+        for role, col in roles:
+            if col is None:
+                continue
+            if col in seen and not (role == seen[col] == "covariate"):
+                return f"column {col!r} is given as both {seen[col]} and {role}"
+            seen.setdefault(col, role)
+        return None
+
+
+#: Column names recognised as person identifiers (compared in lower case): never covariates.
+ID_NAMES = ("id", "person_id", "patient_id", "subject_id", "pid", "patid", "record_id", "study_id")
+
+
+def id_like_columns(columns: Sequence[str]) -> list[str]:
+    """Columns whose name marks a person identifier (``id``, ``person_id``, ``*_id``, ...).
+
+    Examples
+    --------
+    >>> id_like_columns(["person_id", "age", "ID", "hospital_id", "idle"])
+    ['person_id', 'ID', 'hospital_id']
+    """
+    out = []
+    for c in columns:
+        low = str(c).strip().lower()
+        if low in ID_NAMES or low.endswith("_id"):
+            out.append(c)
+    return out
+
 
 def format_rows(positions: Sequence[int] | np.ndarray) -> str:
     """``rows 3, 17, 42 (3 rows)`` from 0-based positions, listing at most MAX_ROWS_SHOWN."""
@@ -124,6 +158,16 @@ def _numeric(series: pd.Series) -> pd.Series:
         return series.map(_to_float).astype("float64")
 
 
+def _is_text(series: pd.Series, bad: np.ndarray) -> bool:
+    """True when the values that are not numbers are words, not typos in a numeric column.
+
+    A column is text when most of its non-missing values are not numbers (``F``/``M``,
+    ``squamous``); a numeric column with a stray ``soon`` stays an error naming the rows.
+    """
+    present = int(series.notna().sum())
+    return present > 0 and bad.sum() * 2 > present
+
+
 def validate_cohort(
     df: pd.DataFrame,
     columns: CohortColumns,
@@ -131,6 +175,7 @@ def validate_cohort(
     source: str = "cohort",
     mapping: Mapping[str, str] | None = None,
     drop_missing: bool = False,
+    missing_hint: str = "use --drop-missing to exclude such rows",
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Check a cohort table for a fit; return the clean table and a report.
 
@@ -147,10 +192,18 @@ def validate_cohort(
     drop_missing
         Exclude rows with a missing value in a used column (counted in the report) instead
         of failing.
+    missing_hint
+        How the caller's user excludes rows with missing values (the command line's flag
+        by default; the dashboard names its checkbox).
+
+    Covariates holding text (``F``/``M``, cell types) are kept as text labels, to be
+    encoded as categories by :mod:`cvirisk.survival.design`; numeric columns must hold
+    numbers only.
 
     Returns
     -------
-    (clean, report): ``clean`` holds the used columns, numeric, with a fresh index;
+    (clean, report): ``clean`` holds the used columns, numeric (text covariates as
+    strings), with a fresh index;
     ``report`` has ``rows_read``, ``rows_excluded`` (by column), ``rows_used``, ``events``.
     """
     def fail(message: str) -> CohortError:
@@ -158,6 +211,9 @@ def validate_cohort(
 
     if len(df) == 0:
         raise fail("the table has no data rows")
+    conflict = columns.role_conflict()
+    if conflict:
+        raise fail(conflict)
     if mapping:
         unknown = [k for k in mapping if k not in df.columns]
         if unknown:
@@ -177,12 +233,18 @@ def validate_cohort(
     raw = df[used].reset_index(drop=True)
     text_cols = {columns.id, columns.strata}  # labels: any values, only missing ones are rejected
     values: dict[str, pd.Series] = {}
+    categorical: list[str] = []
     for col in used:
         if col in text_cols:
             values[col] = raw[col]
             continue
         num = _numeric(raw[col])
         bad = raw[col].notna().to_numpy() & num.isna().to_numpy()
+        if bad.any() and col in columns.covariates and _is_text(raw[col], bad):
+            # a text covariate (sex F/M, cell type): kept as labels, encoded as a category later
+            values[col] = raw[col].astype("string").astype(object).where(raw[col].notna(), np.nan)
+            categorical.append(col)
+            continue
         if bad.any():
             raise fail(f"column {col!r}: non-numeric value in {format_rows(np.flatnonzero(bad))}")
         inf = np.isinf(num.to_numpy())
@@ -197,8 +259,7 @@ def validate_cohort(
         if na.any():
             if not drop_missing:
                 what = "missing duration" if col == columns.duration else "missing value"
-                raise fail(f"column {col!r}: {what} in {format_rows(np.flatnonzero(na))}"
-                           " (use --drop-missing to exclude such rows)")
+                raise fail(f"column {col!r}: {what} in {format_rows(np.flatnonzero(na))} ({missing_hint})")
             excluded[col] = int((na & keep).sum())
             keep &= ~na
     row_numbers = np.flatnonzero(keep)
@@ -228,6 +289,10 @@ def validate_cohort(
         s = clean[columns.entry].to_numpy(float)
         if (s > d).any():
             raise fail(f"column {columns.entry!r}: entry after exit ({columns.duration!r}) in {rows(s > d)}")
+        # a row observed for no time is at risk nowhere: risk sets are entry < t <= exit
+        if (s == d).any():
+            raise fail(f"column {columns.entry!r}: entry equal to exit ({columns.duration!r}; a row must be "
+                       f"observed for some time) in {rows(s == d)}")
     if columns.id is not None:
         dupl = clean[columns.id].astype(str).duplicated(keep=False).to_numpy()
         if dupl.any():
@@ -246,6 +311,7 @@ def validate_cohort(
         "rows_excluded_total": int(len(raw) - len(clean)),
         "rows_used": int(len(clean)),
         "events": n_events,
+        "categorical": categorical,
     }
     return clean, report
 

@@ -24,6 +24,7 @@ __all__ = [
     "calibration_figure",
     "forest_figure",
     "metric_by_horizon_figure",
+    "schoenfeld_figure",
     "step_curve_figure",
 ]
 
@@ -100,4 +101,26 @@ def metric_by_horizon_figure(table: pd.DataFrame, metrics: tuple[str, ...], *, t
         if m in table:
             fig.add_trace(go.Scatter(x=table.index.to_numpy(float), y=table[m], mode="lines+markers", name=m))
     fig.update_layout(title=title, xaxis_title="horizon", yaxis_title="value", template="plotly_white")
+    return fig
+
+
+def schoenfeld_figure(residuals: pd.DataFrame, params: pd.Series, *, title: str | None = None) -> go.Figure:
+    """Scaled Schoenfeld residuals (plus the coefficient) against the rank of event time, one panel a covariate.
+
+    ``residuals`` has one column a covariate and a ``time`` column. A flat cloud around the
+    coefficient (dashed) is what proportional hazards look like; a trend is a hazard ratio
+    that changes over time.
+    """
+    from plotly.subplots import make_subplots
+
+    names = [c for c in residuals.columns if c != "time"]
+    fig = make_subplots(rows=len(names), cols=1, shared_xaxes=True, subplot_titles=[str(n) for n in names])
+    rank = np.arange(1, len(residuals) + 1)
+    for i, name in enumerate(names, start=1):
+        y = residuals[name].to_numpy(float) + float(params[name])
+        fig.add_trace(go.Scatter(x=rank, y=y, mode="markers", marker={"size": 4}, name=str(name),
+                                 showlegend=False), row=i, col=1)
+        fig.add_hline(y=float(params[name]), line_dash="dash", line_color="grey", row=i, col=1)
+    fig.update_layout(title=title, template="plotly_white", height=max(300, 220 * len(names)))
+    fig.update_xaxes(title_text="rank of event time", row=len(names), col=1)
     return fig

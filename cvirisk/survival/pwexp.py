@@ -8,8 +8,8 @@ it depends on the data only through ``D`` and person-time summed per (covariate 
 interval). So the fit is exact -- the maximum-likelihood estimate, not an approximation --
 whenever the true baseline hazard is constant between the breakpoints, and its cost after
 one pass over the rows is set by the number of distinct covariate patterns, not persons.
-Newton-Raphson on the ``J + p`` parameters; intervals are Wald intervals from the inverse
-observed information.
+The Poisson fit is statsmodels' GLM (IRLS) on the cells, with offset ``log(person-time)``;
+intervals are Wald intervals from its inverse information.
 
 Examples
 --------
@@ -59,7 +59,7 @@ class PiecewiseExponential:
     alpha : float
         1 - confidence level.
     max_iter, tol : int, float
-        Newton-Raphson limits (``tol`` on the largest parameter step).
+        Iteration limits of statsmodels' IRLS (``tol`` on the change in deviance).
 
     Attributes (after ``fit``)
     --------------------------
@@ -129,46 +129,35 @@ class PiecewiseExponential:
         return self
 
     def _newton(self, xg, tg, dg, n_int, names):
+        """Poisson GLM with offset log(person-time) on the (pattern, interval) cells (statsmodels)."""
+        import warnings
+
+        import statsmodels.api as sm
+        from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
+
         p = xg.shape[1]
-        alpha = np.log(dg.sum(axis=0) / tg.sum(axis=0))
-        beta = np.zeros(p)
-        live = tg > 0
-        log_t = np.where(live, np.log(np.where(live, tg, 1.0)), 0.0)
-
-        def loglik(a, b):
-            eta = a[None, :] + (xg @ b)[:, None]
-            mu = np.where(live, np.exp(eta + log_t), 0.0)
-            return float((dg * eta).sum() - mu.sum()), mu
-
-        ll, mu = loglik(alpha, beta)
-        converged = False
-        for it in range(1, self.max_iter + 1):
-            r = dg - mu
-            score = np.concatenate([r.sum(axis=0), xg.T @ r.sum(axis=1)])
-            info = _information(xg, mu, n_int)
-            if it == 1 and np.linalg.matrix_rank(info) < len(info):
-                raise InputError("the information matrix is singular: a covariate is constant or collinear")
-            try:
-                step = np.linalg.solve(info, score)
-            except np.linalg.LinAlgError:
-                raise InputError("the information matrix is singular: a covariate is constant or collinear") from None
-            scale = 1.0
-            while True:
-                a_new, b_new = alpha + scale * step[:n_int], beta + scale * step[n_int:]
-                ll_new, mu_new = loglik(a_new, b_new)
-                if ll_new >= ll - 1e-10 or scale < 1e-8:
-                    break
-                scale /= 2
-            alpha, beta, ll, mu = a_new, b_new, ll_new, mu_new
-            if np.max(np.abs(scale * step)) < self.tol:
-                converged = True
-                break
+        g_idx, k_idx = np.nonzero(tg > 0)
+        design = np.zeros((len(g_idx), n_int + p))
+        design[np.arange(len(g_idx)), k_idx] = 1.0
+        design[:, n_int:] = xg[g_idx]
+        if np.linalg.matrix_rank(design) < design.shape[1]:
+            raise InputError("the information matrix is singular: a covariate is constant or collinear")
+        y, offset = dg[g_idx, k_idx], np.log(tg[g_idx, k_idx])
+        start = np.concatenate([np.log(dg.sum(axis=0) / tg.sum(axis=0)), np.zeros(p)])
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            res = sm.GLM(y, design, family=sm.families.Poisson(), offset=offset).fit(
+                start_params=start, maxiter=self.max_iter, tol=self.tol)
+        converged = bool(res.converged) and not any(issubclass(w.category, PerfectSeparationWarning) for w in caught)
         if not converged:
-            import warnings
-
             warnings.warn(f"piecewise-exponential fit did not converge in {self.max_iter} iterations",
                           ConvergenceWarning, stacklevel=3)
-        cov = np.linalg.inv(_information(xg, mu, n_int))
+        theta = np.asarray(res.params, float)
+        cov = np.asarray(res.cov_params(), float)
+        alpha, beta = theta[:n_int], theta[n_int:]
+        eta = design @ theta
+        mu = np.zeros_like(tg)
+        mu[g_idx, k_idx] = np.exp(eta + offset)
         idx = pd.Index(names, name="covariate")
         self._alpha = alpha
         self._exposure = mu.sum(axis=0) / np.exp(alpha)  # person-time times exp(x @ beta), per interval
@@ -179,8 +168,12 @@ class PiecewiseExponential:
         ci = f"{100 * (1 - self.alpha):g}"
         self.confidence_intervals_ = self.summary_[[f"coef lower {ci}%", f"coef upper {ci}%"]].copy()
         self.hazard_ratios_ = np.exp(self.params_).rename("exp(coef)")
-        self.log_likelihood_ = ll + float((dg * log_t).sum())
-        self.n_iter_ = it
+        # The survival log-likelihood sum(d * log hazard) - sum(cumulative hazard): it does not
+        # depend on how rows are grouped into cells. statsmodels' Poisson llf adds
+        # sum(d log T) - sum(log d!), which change when a covariate splits the cells, so it
+        # cannot be compared across models (issue 15: adding noise to rossi lowered it).
+        self.log_likelihood_ = float((y * eta).sum() - mu.sum())
+        self.n_iter_ = int(getattr(res, "fit_history", {}).get("iteration", 0))
 
     def _check(self) -> None:
         if not hasattr(self, "params_"):
