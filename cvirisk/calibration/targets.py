@@ -32,7 +32,7 @@ import pandas as pd
 
 from cvirisk.exceptions import InputError
 
-__all__ = ["REQUIRED_COLUMNS", "INPUT_TARGETS", "targets_path", "load_targets", "target_scale"]
+__all__ = ["REQUIRED_COLUMNS", "INPUT_TARGETS", "targets_path", "load_targets", "known_target_ids", "target_scale"]
 
 REQUIRED_COLUMNS = ("target_id", "quantity", "population", "value", "low", "high", "unit", "source", "note")
 
@@ -70,14 +70,18 @@ def load_targets(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
     Raises
     ------
     InputError
-        A missing column, a duplicate id, a non-numeric or non-positive value, an interval that
-        does not contain the value; the message names the file, the column and the rows.
+        An empty file, a missing column, a duplicate id, an id no study design produces (it
+        would be silently left out of the distance), a non-numeric or non-positive value, an
+        interval that does not contain the value; the message names the file, the column and
+        the rows or targets.
     """
     path = targets_path() if path is None else Path(path)
     try:
         df = pd.read_csv(path, dtype={"target_id": str, "source": str, "note": str})
     except FileNotFoundError:
         raise InputError(f"{path}: no such targets file") from None
+    except pd.errors.EmptyDataError:
+        raise InputError(f"{path}: the file is empty (no header and no targets)") from None
     except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: cannot read as CSV ({exc.__class__.__name__})") from None
     missing = [c for c in REQUIRED_COLUMNS if c not in df.columns]
@@ -91,6 +95,12 @@ def load_targets(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
     dup = df["target_id"][df["target_id"].duplicated()].tolist()
     if dup:
         raise InputError(f"{path}: column target_id: duplicate id(s) {dup}")
+    known = known_target_ids()
+    unknown = ~df["target_id"].isin(known).to_numpy()
+    if unknown.any():
+        rows = ", ".join(str(i + 1) for i in np.flatnonzero(unknown)[:10])
+        ids = ", ".join(repr(t) for t in df.loc[unknown, "target_id"].tolist()[:10])
+        raise InputError(f"{path}: column target_id: no study design produces {ids} (rows {rows}, from 1)")
     for col in ("value", "low", "high"):
         num = pd.to_numeric(df[col], errors="coerce")
         bad = num.isna() & df[col].notna()
@@ -114,6 +124,13 @@ def load_targets(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
     df["note"] = df["note"].fillna("")
     df["role"] = np.where(df["target_id"].isin(list(INPUT_TARGETS)), "input", "calibrated")
     return df.set_index("target_id", drop=False)
+
+
+def known_target_ids() -> set[str]:
+    """Every target id that some study design of :mod:`cvirisk.calibration.designs` produces."""
+    from cvirisk.calibration.designs import DESIGNS
+
+    return {t for d in DESIGNS.values() for t in d.targets}
 
 
 def target_scale(value: float, low: float | None, high: float | None) -> float:

@@ -43,18 +43,49 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread so that every cleanup runs as for Ctrl+C."""
+
+
+def _on_sigterm(signum, frame) -> None:
+    raise Terminated()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``cvirisk`` script; returns the exit status."""
+    """Entry point of the ``cvirisk`` script; returns the exit status.
+
+    SIGINT (Ctrl+C) and SIGTERM stop the work: local worker processes are stopped, only
+    complete units of work stay, an unfinished result folder is removed; the exit status
+    is 130 (SIGINT) or 143 (SIGTERM) with one line on standard error.
+    """
+    import signal
+    import threading
+
+    from cvirisk.io.result_folder import abort_open
+    from cvirisk.sim.scale.pool import RunIncomplete
+
     parser = build_parser()
     args = parser.parse_args(argv)
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _on_sigterm) if main_thread else None
     try:
         return int(args.run(args) or 0)
     except InputError as exc:
         sys.stderr.write(f"cvirisk {args.command}: error: {one_line(str(exc))}\n")
         return 2
+    except RunIncomplete as exc:
+        sys.stderr.write(f"cvirisk {args.command}: {one_line(str(exc))}\n")
+        return 1
+    except Terminated:
+        sys.stderr.write(f"cvirisk {args.command}: terminated; complete units are kept, rerun the same command to finish\n")
+        return 143
     except KeyboardInterrupt:
-        sys.stderr.write("cvirisk: interrupted\n")
+        sys.stderr.write(f"cvirisk {args.command}: interrupted; complete units are kept, rerun the same command to finish\n")
         return 130
+    finally:
+        abort_open()
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -51,11 +51,18 @@ def load_params_from_args(args: argparse.Namespace):
 
 
 def whole_number(text: str, what: str = "a whole number") -> int:
-    """Parse an integer argument (underscores allowed: ``1_000_000``)."""
+    """Parse an integer argument (underscores allowed: ``1_000_000``; ``1e6`` when it is whole)."""
     try:
         return int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
+        pass
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if math.isfinite(value) and value == round(value) and "e" in text.lower():
+        return int(value)
+    raise argparse.ArgumentTypeError(f"{text!r} is not {what}")
 
 
 def positive_int(text: str) -> int:
@@ -83,12 +90,11 @@ def years(text: str) -> float:
     return value
 
 
-def output_dir(text: str) -> Path:
-    """The ``--out`` folder; an existing file of that name is an input error."""
-    out = Path(text)
-    if out.exists() and not out.is_dir():
-        raise InputError(f"--out {text}: exists and is not a folder")
-    return out
+def output_dir(text: str, signature: tuple[str, ...] = ()) -> Path:
+    """The ``--out`` folder, checked before any work (see :func:`cvirisk.io.result_folder.check_output_folder`)."""
+    from cvirisk.io.result_folder import check_output_folder
+
+    return check_output_folder(text, "--out", signature)
 
 
 def positive_float(text: str) -> float:

@@ -82,9 +82,17 @@ def _command(args: argparse.Namespace) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from cvirisk.calibration import calibrate_and_report, evaluate_report, load_targets
+    from cvirisk.io.limits import PER_PERSON_COHORT, PER_PERSON_SIMULATE, check_memory
+    from cvirisk.io.result_folder import ResultFolder
 
+    # before any work: the output folder (a report-only run keeps the search/ folder beside it)
+    folder = ResultFolder(args.out, "--out", signature=("report.md", "calibrated.yaml"),
+                          keep=("search",) if args.report_only else ())  # fmt: skip
+    folder.open()
     targets = load_targets(args.targets)
     params = load_params_from_args(args)
+    for option, n in (("--n", args.n), ("--search-n", args.search_n)):
+        check_memory(n, PER_PERSON_COHORT + PER_PERSON_SIMULATE, f"{option} {n}", "persons in one simulated study")
     log = None if args.quiet else (lambda msg: print(f"cvirisk calibrate: {msg}", file=sys.stderr, flush=True))
     command = _command(args)
     if args.report_only:
@@ -94,12 +102,13 @@ def run(args: argparse.Namespace) -> int:
             first = search.read_text().splitlines()[1:2]
             if first and first[0].startswith("# cvirisk calibrate"):
                 meta["free parameters fitted by"] = first[0][2:] + " (see search/report.md)"
-        rep = evaluate_report(params, targets, args.out, seed=args.seed, n=args.n, engine=args.engine,
+        rep = evaluate_report(params, targets, folder.path, seed=args.seed, n=args.n, engine=args.engine,
                               command=command, extra_meta=meta, confirm_seeds=args.confirm_seeds, log=log)  # fmt: skip
     else:
-        _, _, rep = calibrate_and_report(params, targets, args.out, seed=args.seed, n=args.n, search_n=args.search_n,
+        _, _, rep = calibrate_and_report(params, targets, folder.path, seed=args.seed, n=args.n, search_n=args.search_n,
                                          engine=args.engine, max_iter=args.max_iter, command=command,
                                          confirm_seeds=args.confirm_seeds, log=log)  # fmt: skip
+    folder.commit()
     fitted = rep[rep["role"] == "fitted"]
     ok = int(fitted["within"].str.startswith("yes").sum())
     print(f"{args.out}: report.md, report.csv, figure.json, figure.html; fitted targets within: {ok} of {len(fitted)}")

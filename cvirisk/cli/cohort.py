@@ -71,10 +71,14 @@ def run(args: argparse.Namespace) -> int:
 
     from cvirisk.cohort import CohortSpec, generate_cohort, validate_cohort
     from cvirisk.io.atomic import write_table_atomic
+    from cvirisk.io.limits import PER_PERSON_COHORT, check_memory
+    from cvirisk.io.result_folder import check_output_file
 
     out = Path(args.out)
     if out.suffix.lower() not in (".parquet", ".csv"):
         raise InputError(f"--out {args.out}: unknown output format {out.suffix!r}; use .parquet or .csv")
+    check_output_file(out)  # before any work
+    check_memory(args.n, PER_PERSON_COHORT, f"--n {args.n}", "persons")
     params = load_params_from_args(args)
     spec = CohortSpec(
         age=args.age, age_min=args.age_min, age_max=args.age_max, sex=args.sex,

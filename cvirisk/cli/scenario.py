@@ -23,9 +23,10 @@ scenario file ends with exit status 2 and one line naming the file, the key and 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
-from cvirisk.cli._common import add_seed_option, non_negative_int, output_dir, positive_int, years
+from cvirisk.cli._common import add_seed_option, non_negative_int, positive_int, years
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -64,11 +65,24 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-
+    """Check the inputs, then run into a temporary folder that replaces ``--out`` as a set."""
+    from cvirisk.io.limits import PER_PERSON_COHORT, PER_PERSON_SIMULATE, check_memory, check_units
+    from cvirisk.io.result_folder import ResultFolder
     from cvirisk.scenarios.cli_run import run_command
 
-    out = output_dir(args.out)
+    folder = ResultFolder(args.out, "--out", signature=("manifest.json",))
+    if args.scheduler:
+        from cvirisk.sim.scale.pool import check_scheduler
+
+        check_scheduler(args.scheduler)
+    arms = 1 + len(args.scenario)
+    check_units(args.replications * arms * (1 + args.psa_draws), f"--replications {args.replications}")
+    workers = 1 if args.scheduler else min(args.workers, os.cpu_count() or 1)
+    check_memory(args.n, PER_PERSON_COHORT + PER_PERSON_SIMULATE * workers, f"--n {args.n}",
+                 f"persons simulated at once ({workers} worker(s))")
+    tmp = folder.open()  # the lock: a second run into the same folder is refused here
     show = not args.quiet and sys.stderr.isatty()
-    written = run_command(args, out, show=show)
-    print(f"cvirisk scenario: {', '.join(p.name for p in written)} written to {out}", file=sys.stderr)
+    written = run_command(args, tmp, show=show)
+    folder.commit()
+    print(f"cvirisk scenario: {', '.join(p.name for p in written)} written to {folder.folder}", file=sys.stderr)
     return 0

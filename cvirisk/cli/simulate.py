@@ -12,6 +12,7 @@ arguments give the same bytes. Bad input ends with exit status 2 and one line.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from cvirisk.cli._common import (
@@ -20,7 +21,6 @@ from cvirisk.cli._common import (
     existing_file,
     load_params_from_args,
     non_negative_int,
-    output_dir,
     positive_int,
     years,
 )
@@ -54,29 +54,46 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-
+    """Check every input, then simulate; the result folder is written as a set (see :mod:`cvirisk.io.result_folder`)."""
     from cvirisk.exceptions import UnsupportedError
+    from cvirisk.io.result_folder import FolderLock, ResultFolder, check_output_folder
     from cvirisk.sim import simulate, write_result
 
-    out = output_dir(args.out)
+    large = wants_runner(args)
+    # before any work: the output folder, the scheduler, the parameters, the sizes, the cohort file
+    if large:
+        out = check_output_folder(args.out, "--out", signature=("run.json",))
+    else:  # takes the lock: a second run into the same folder is refused here
+        folder = ResultFolder(args.out, "--out", signature=("manifest.json",))
+        tmp = folder.open()
+        out = folder.folder
+    if args.scheduler:
+        from cvirisk.sim.scale.pool import check_scheduler
+
+        check_scheduler(args.scheduler)
     params = load_params_from_args(args)
     if args.cohort is not None:
-        from cvirisk.io.cohort_file import read_table
-
-        cohort = read_table(args.cohort)
+        _check_file_size(args.cohort)
+        n = None
     else:
-        from cvirisk.cohort import generate_cohort
-
-        cohort = generate_cohort(args.n, seed=args.seed, params=params, replication=args.replication)
-    show = not args.quiet and sys.stderr.isatty()
-    if wants_runner(args):
-        try:
-            collected = run_from_args(args, cohort, params, out, progress=show or None)
-        except UnsupportedError as exc:
-            raise InputError(str(exc)) from None
+        n = args.n
+        _check_sizes(args, n)
+    if large:
+        with FolderLock(out, "--out"):
+            cohort = _cohort(args, params)
+            _check_sizes(args, len(cohort))
+            show = not args.quiet and sys.stderr.isatty()
+            try:
+                collected = run_from_args(args, cohort, params, out, progress=show or None)
+            except UnsupportedError as exc:
+                raise InputError(str(exc)) from None
         print(f"cvirisk simulate: {len(cohort):,} persons in units under {out / 'units'}; "
               f"collected into {out / 'collected'} ({type(collected).__name__})", file=sys.stderr)
         return 0
+    cohort = _cohort(args, params)
+    if n is None:
+        _check_sizes(args, len(cohort))
+    show = not args.quiet and sys.stderr.isatty()
     try:
         result = simulate(cohort, params=params, seed=args.seed, years=args.years, engine=args.engine,
                           replication=args.replication, progress=show or None,
@@ -85,10 +102,47 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"--engine {args.engine}: not available ({exc})") from None
     except UnsupportedError as exc:
         raise InputError(str(exc)) from None
-    write_result(result, out)
+    write_result(result, tmp)
+    folder.commit()
     print(f"cvirisk simulate: {len(result.persons):,} persons, {len(result.events):,} events written to {out}",
           file=sys.stderr)
     return 0
+
+
+def _cohort(args: argparse.Namespace, params):
+    """The cohort: the file, checked against the contract, or a generated one."""
+    if args.cohort is not None:
+        from cvirisk.io.sim_cohort import read_sim_cohort
+
+        return read_sim_cohort(args.cohort, params)
+    from cvirisk.cohort import generate_cohort
+
+    return generate_cohort(args.n, seed=args.seed, params=params, replication=args.replication)
+
+
+def _check_file_size(path) -> None:
+    from cvirisk.io.limits import PER_PERSON_FILE_ROW, check_memory
+
+    size = path.stat().st_size
+    check_memory(size, PER_PERSON_FILE_ROW, f"--cohort {path}", "bytes of cohort file")
+
+
+def _check_sizes(args: argparse.Namespace, n: int) -> None:
+    """Refuse a run this machine cannot hold, with an estimate (memory, units of work)."""
+    from cvirisk.io.limits import PER_PERSON_COHORT, PER_PERSON_SIMULATE, check_memory, check_units
+
+    what = f"--n {n}" if args.cohort is None else f"--cohort {args.cohort}"
+    if not wants_runner(args):
+        check_memory(n, PER_PERSON_COHORT + PER_PERSON_SIMULATE, what, "persons simulated in one piece",
+                     "; use --chunk-size to stream the run in chunks")
+        return
+    chunk = min(args.chunk_size or n, n)
+    chunks = max(1, -(-n // max(chunk, 1)))
+    check_units(chunks * (args.replications or 1), f"{what} --replications {args.replications or 1}")
+    check_memory(n, PER_PERSON_COHORT, what, "persons in the cohort")
+    workers = 1 if args.scheduler else (args.workers or os.cpu_count() or 1)
+    check_memory(chunk * workers, PER_PERSON_SIMULATE, f"--chunk-size {chunk} with {workers} worker(s)",
+                 "persons simulated at once", "; use a smaller --chunk-size")
 
 
 # -- large runs: options for cvirisk.sim.runner (imported only when a large run is asked for) --

@@ -15,8 +15,12 @@ Layout of a run directory ``OUT``::
         summary.json                                     counts; written last = completion marker
     OUT/collected/{events,persons}.parquet, summary.json written by :func:`collect`
 
-Every file is written atomically. :func:`run` skips units whose ``summary.json`` exists
-and matches the run, so rerunning after a crash does only what is missing.
+Each unit folder and the collected folder are written as a set (a temporary sibling
+renamed into place); ``run.json`` atomically. :func:`run` locks the run directory (a second
+run into it is refused), removes temporaries a killed run left, and skips units whose
+``summary.json`` exists and matches the run, so rerunning after a crash does only what is
+missing and gives the same bytes. Local worker processes die with their parent and a
+crashed one is retried (:mod:`cvirisk.sim.scale.pool`).
 
 Examples
 --------
@@ -131,6 +135,10 @@ class RunSpec:
         if int(chunk_size) < 1 or int(replications) < 1 or not draws or not seeds or min(seeds) < 0:
             raise InputError("chunk_size and replications must be positive; seeds non-negative; draws not empty")
         n = len(cohort)
+        from cvirisk.io.limits import check_units
+
+        chunks = max(1, -(-n // int(chunk_size)))
+        check_units(len(seeds) * int(replications) * len(draws) * chunks, "run")
         for d, overrides in enumerate(draws):  # every draw is validated here, not in a worker
             try:
                 p = with_overrides(params, overrides, f"draw {d}") if overrides else params
@@ -188,25 +196,10 @@ def _iter_local(spec: RunSpec, units: list[Unit], out: str, workers: int) -> Ite
         for u in units:
             yield execute_unit(spec.for_unit(u), u, out)
         return
-    import multiprocessing
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from cvirisk.sim.scale.pool import run_local
 
-    ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        pending = iter(units)
-        running = set()
-        # keep at most 2 units per worker in flight, so shipped cohort slices stay bounded
-        for u in pending:
-            running.add(pool.submit(execute_unit, spec.for_unit(u), u, out))
-            if len(running) >= 2 * workers:
-                break
-        while running:
-            done, running = wait(running, return_when=FIRST_COMPLETED)
-            for fut in done:
-                yield fut.result()
-                nxt = next(pending, None)
-                if nxt is not None:
-                    running.add(pool.submit(execute_unit, spec.for_unit(nxt), nxt, out))
+    yield from run_local(execute_unit, units, lambda u: (spec.for_unit(u), u, out), workers,
+                         name=lambda u: "unit " + "/".join(u.parts))  # fmt: skip
 
 
 def _iter_dask(spec: RunSpec, units: list[Unit], out: str, scheduler, write_on: str) -> Iterator[dict]:
@@ -215,7 +208,7 @@ def _iter_dask(spec: RunSpec, units: list[Unit], out: str, scheduler, write_on: 
     from distributed import Client, as_completed
 
     own = not isinstance(scheduler, Client)
-    client = Client(scheduler, timeout="60s") if own else scheduler
+    client = Client(scheduler, timeout="20s") if own else scheduler
     tag = uuid.uuid4().hex[:8]
     try:
         futures = [
@@ -311,12 +304,27 @@ def _record_run(out: Path, spec: RunSpec) -> None:
 
 
 def run(spec: RunSpec, out_dir: str | os.PathLike[str], **kwargs) -> RunReport:
-    """Run every unit of ``spec`` that ``out_dir`` does not hold yet (keywords as :func:`run_units`)."""
+    """Run every unit of ``spec`` that ``out_dir`` does not hold yet (keywords as :func:`run_units`).
+
+    Before any work: a scheduler address must answer (5 s), the folder must be empty or hold
+    this run. The folder is locked for the run (a second run into it is refused), and
+    temporaries that a killed run left are removed first.
+    """
+    from cvirisk.io.result_folder import FolderLock, check_output_folder, remove_stale_tree
+
+    scheduler = kwargs.get("scheduler")
+    if isinstance(scheduler, str):
+        from cvirisk.sim.scale.pool import check_scheduler
+
+        check_scheduler(scheduler, "scheduler")
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    _record_run(out, spec)
-    units = spec.units()
-    todo = [u for u in units if not is_complete(out, spec, u)]
-    if todo:
-        run_units(spec, todo, out, **kwargs)
+    check_output_folder(out, "run folder", signature=("run.json",))
+    with FolderLock(out, "run folder"):
+        out.mkdir(parents=True, exist_ok=True)
+        remove_stale_tree(out)
+        _record_run(out, spec)
+        units = spec.units()
+        todo = [u for u in units if not is_complete(out, spec, u)]
+        if todo:
+            run_units(spec, todo, out, **kwargs)
     return RunReport(out, ran=todo, skipped=[u for u in units if u not in set(todo)])

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from dataclasses import dataclass
 from itertools import groupby
 from pathlib import Path
@@ -26,6 +27,7 @@ import pyarrow.parquet as pq
 
 from cvirisk.exceptions import InputError
 from cvirisk.io.atomic import atomic_path, write_json_atomic
+from cvirisk.io.result_folder import FolderLock, install, temporary_sibling
 from cvirisk.sim.scale.summary import merge_summaries, restore_categories
 from cvirisk.sim.scale.units import Unit, unit_dir
 
@@ -96,6 +98,11 @@ def collect(out_dir: str | os.PathLike[str], tables: bool = True) -> Collected:
         When units are missing (rerun the same command to finish them).
     """
     out = Path(out_dir)
+    with FolderLock(out, "run folder"):
+        return _collect(out, tables)
+
+
+def _collect(out: Path, tables: bool) -> Collected:
     try:
         run = json.loads((out / "run.json").read_text())
     except FileNotFoundError:
@@ -121,12 +128,18 @@ def collect(out_dir: str | os.PathLike[str], tables: bool = True) -> Collected:
         results.append({**dict(zip(_BATCH, key, strict=True)), "overrides": run["draws"][key[2]], **merged})
     info = {k: v for k, v in run.items() if k != "params"}
     summary = {"run": info, "results": results}
-    dest = out / "collected"
-    write_json_atomic(summary, dest / "summary.json")
-    ev = ps = None
-    if tables:
-        ev = _concat(out, units, "events.parquet", dest / "events.parquet")
-        ps = _concat(out, units, "persons.parquet", dest / "persons.parquet")
+    final = out / "collected"
+    dest = temporary_sibling(final)  # the collected files are written as a set
+    try:
+        write_json_atomic(summary, dest / "summary.json")
+        if tables:
+            _concat(out, units, "events.parquet", dest / "events.parquet")
+            _concat(out, units, "persons.parquet", dest / "persons.parquet")
+        install(dest, final)
+    except BaseException:
+        shutil.rmtree(dest, ignore_errors=True)
+        raise
+    ev, ps = (final / "events.parquet", final / "persons.parquet") if tables else (None, None)
     return Collected(summary, ev, ps)
 
 

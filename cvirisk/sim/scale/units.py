@@ -2,8 +2,8 @@
 
 A worker re-derives everything from its unit and the (small) run spec: the parameters of
 the draw, the cohort rows of the chunk, the random streams. :func:`execute_unit` writes the
-unit's tables first and its ``summary.json`` last, each atomically, so the summary marks a
-complete unit (:func:`is_complete`).
+unit's folder as a set (a temporary sibling renamed into place), its ``summary.json``
+marking a complete unit (:func:`is_complete`).
 
 Examples
 --------
@@ -22,8 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cvirisk.io.atomic import write_json_atomic
-from cvirisk.sim.scale.summary import parquet_bytes, summarise, write_bytes_atomic
+from cvirisk.sim.scale.summary import parquet_bytes, summarise
 
 if TYPE_CHECKING:  # pragma: no cover
     from cvirisk.sim.runner import RunSpec
@@ -133,11 +132,25 @@ def execute_unit(spec: RunSpec, unit: Unit, out_dir: str | None = None) -> dict[
 
 
 def write_unit(out_dir: str | os.PathLike[str], unit: Unit, files: dict[str, bytes], summary: dict) -> None:
-    """Write a unit's files atomically, then its summary (the completion marker)."""
+    """Write a unit's folder as a set: files and summary into a temporary sibling, then rename it into place.
+
+    A unit folder therefore holds all of one execution's files or none; a temporary left by
+    a killed worker is removed by the next run (:func:`cvirisk.io.result_folder.remove_stale_tree`).
+    """
+    from cvirisk.io.result_folder import install, temporary_sibling
+
     d = unit_dir(out_dir, unit)
-    for name, data in files.items():
-        write_bytes_atomic(data, d / name)
-    write_json_atomic(summary, d / "summary.json")  # the completion marker, always last
+    tmp = temporary_sibling(d)
+    try:
+        for name, data in files.items():
+            (tmp / name).write_bytes(data)
+        (tmp / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True, default=str) + "\n")
+        install(tmp, d)
+    except BaseException:
+        import shutil
+
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
 
 
 def is_complete(out_dir: str | os.PathLike[str], spec: RunSpec, unit: Unit) -> bool:

@@ -1,0 +1,128 @@
+"""Local worker processes that never outlive their parent, and a crashed worker retried.
+
+:func:`run_local` runs tasks in ``spawn``-started processes (a
+:class:`concurrent.futures.ProcessPoolExecutor`) with three guarantees the plain pool lacks:
+
+* **no orphans** -- each worker asks the Linux kernel to kill it when its parent dies
+  (``prctl(PR_SET_PDEATHSIG, SIGKILL)``), and exits at once if the parent is already gone; so a
+  SIGKILL of the ``cvirisk`` process takes its workers with it;
+* **clean stop** -- when the caller stops early (Ctrl+C, SIGTERM, an error), the workers are
+  killed rather than waited for; whatever they were writing is abandoned (unit files are
+  written as a set, so only complete units stay). Workers ignore SIGINT: a Ctrl+C in a
+  terminal reaches the whole process group, and only the parent should act on it;
+* **retry** -- a worker that dies (killed, out of memory) breaks the pool: its tasks, and those
+  of the other workers at that moment, are run again in a fresh pool, as Dask reruns the
+  tasks of a lost worker. A task caught in :data:`ATTEMPTS` breakages ends the run with
+  :class:`RunIncomplete`, whose one-line message says what to rerun.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import sys
+from collections import Counter, deque
+from collections.abc import Callable, Hashable, Iterator, Sequence
+from typing import Any
+
+from cvirisk.exceptions import CviriskError
+
+__all__ = ["RunIncomplete", "run_local", "ATTEMPTS"]
+
+#: Pool breakages a task may be caught in before the run gives up (Dask's allowed-failures is 3).
+ATTEMPTS = 3
+
+
+class RunIncomplete(CviriskError):
+    """A run stopped before all of its tasks were done; the message says how to finish it."""
+
+
+def _init_worker(parent: int) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # the parent died before the line above took effect
+        os._exit(1)
+
+
+def _new_pool(workers: int):
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    ctx = multiprocessing.get_context("spawn")
+    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(os.getpid(),))
+
+
+def _kill(pool) -> None:
+    """Stop a pool now: cancel what has not started, kill the workers, reap them."""
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for p in procs:
+        with contextlib.suppress(Exception):
+            p.kill()
+    for p in procs:
+        with contextlib.suppress(Exception):
+            p.join(10)
+
+
+def run_local(
+    fn: Callable[..., Any],
+    tasks: Sequence[Hashable],
+    args_for: Callable[[Any], tuple],
+    workers: int,
+    name: Callable[[Any], str] = str,
+    attempts: int = ATTEMPTS,
+) -> Iterator[Any]:
+    """Yield ``fn(*args_for(task))`` for every task, in completion order, on ``workers`` processes.
+
+    At most two tasks per worker are in flight, so the arguments shipped stay bounded.
+    """
+    from concurrent.futures import FIRST_COMPLETED, wait
+    from concurrent.futures.process import BrokenProcessPool
+
+    todo = deque(tasks)
+    tries: Counter = Counter()
+    while todo:
+        pool = _new_pool(workers)
+        running: dict = {}
+        clean = broken = False
+        try:
+            _fill(pool, running, todo, fn, args_for, 2 * workers)
+            while running and not broken:
+                done, _ = wait(list(running), return_when=FIRST_COMPLETED)
+                for fut in done:
+                    try:
+                        result = fut.result()
+                    except BrokenProcessPool:
+                        broken = True
+                        break
+                    running.pop(fut)
+                    yield result
+                    _fill(pool, running, todo, fn, args_for, 2 * workers)
+            clean = not broken
+        finally:
+            if clean:
+                pool.shutdown(wait=True)
+            else:
+                _kill(pool)
+        if broken:
+            lost = list(running.values())
+            for t in lost:
+                tries[t] += 1
+                if tries[t] >= attempts:
+                    raise RunIncomplete(
+                        f"a local worker process died {tries[t]} times while running {name(t)}; "
+                        f"{len(lost) + len(todo)} unit(s) not done; rerun the same command to finish them "
+                        "(complete units are kept)"
+                    )
+            todo.extendleft(reversed(lost))
+
+
+def _fill(pool, running: dict, todo: deque, fn, args_for, limit: int) -> None:
+    while todo and len(running) < limit:
+        t = todo.popleft()
+        running[pool.submit(fn, *args_for(t))] = t
