@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import time
 from pathlib import Path
 from typing import Any
 
@@ -149,7 +148,10 @@ def _finite(value: Any) -> float | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    started = time.perf_counter()
+    from cvirisk.io.result_folder import ResultFolder
+
+    folder = ResultFolder(args.out, "--out", signature=("report.json",))
+    folder.open()  # before any work: checked, locked; written as a set by commit() below
     path = Path(args.file)
     mapping = _mapping(args.map)
     if not 0 < args.alpha < 1:
@@ -160,13 +162,13 @@ def run(args: argparse.Namespace) -> int:
     df, report = validate_cohort(raw, cols, source=path.name, mapping=mapping, drop_missing=args.drop_missing)
     fitted = _fit(args, df, cols)
     model = fitted.model
-    out = Path(args.out)
+    out = folder.path
     overlay_files = _write_overlay(args, model, out) if args.overlay else []
     write_table_atomic(fitted.summary, out / "summary.csv")
     outputs = ["summary.csv", *overlay_files]
     for name, fig in fitted.figures.items():
         with atomic_path(out / f"{name}.html") as tmp:
-            fig.write_html(tmp, include_plotlyjs="cdn", full_html=True)
+            fig.write_html(tmp, include_plotlyjs="cdn", full_html=True, div_id=f"cvirisk-{name}")
         outputs.append(f"{name}.html")
     report.update(
         model=args.model, covariates=list(cols.covariates), alpha=args.alpha, seed=args.seed,
@@ -175,10 +177,10 @@ def run(args: argparse.Namespace) -> int:
         concordance_index=_finite(getattr(model, "concordance_index_", None)),
         median_survival_time=_finite(getattr(model, "median_survival_time_", None)),
         outputs=outputs + ["report.md", "report.json"],
-        seconds=round(time.perf_counter() - started, 3),
     )
     with atomic_path(out / "report.md") as tmp:
         tmp.write_text(_report_text(args, report))
     write_json_atomic(report, out / "report.json")
-    print(f"cvirisk fit: {args.model} on {report['rows_used']} rows ({report['events']} events) -> {out}")
+    folder.commit()
+    print(f"cvirisk fit: {args.model} on {report['rows_used']} rows ({report['events']} events) -> {args.out}")
     return 0
