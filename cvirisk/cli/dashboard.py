@@ -85,6 +85,23 @@ def streamlit_command(app: Path, port: int, address: str) -> list[str]:
     ]  # fmt: skip
 
 
+def check_listen(address: str, port: int) -> None:
+    """Refuse, before starting Streamlit, an address this machine cannot listen on or a port in use."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(address, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise InputError(f"--address {address}: not an address of this machine ({exc.strerror})") from None
+    family, kind, proto, _, sockaddr = infos[0]
+    with socket.socket(family, kind, proto) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server will
+        try:
+            s.bind(sockaddr)
+        except OSError as exc:
+            raise InputError(f"--port {port}: cannot listen on {address}:{port} ({exc.strerror})") from None
+
+
 def run(args: argparse.Namespace) -> int:
     if not args.address.strip():
         raise InputError("--address must not be empty")
@@ -92,6 +109,7 @@ def run(args: argparse.Namespace) -> int:
     if args.print_command:
         print(shlex.join(cmd))
         return 0
+    check_listen(args.address, args.port)
     sys.stderr.write(f"cvirisk dashboard: serving on http://{args.address}:{args.port} (Ctrl+C to stop)\n")
     sys.stderr.flush()
     if os.name == "posix":

@@ -126,3 +126,41 @@ def _fill(pool, running: dict, todo: deque, fn, args_for, limit: int) -> None:
     while todo and len(running) < limit:
         t = todo.popleft()
         running[pool.submit(fn, *args_for(t))] = t
+
+
+def check_scheduler(address: str, what: str = "--scheduler", timeout: float = 5.0) -> None:
+    """Refuse, within ``timeout`` seconds, a Dask scheduler address that nothing answers at.
+
+    Only opens and closes one TCP connection (no Dask client, nothing written); addresses of
+    other transports (``ucx://``, ``inproc://``) are left to Dask.
+    """
+    import socket
+    from urllib.parse import urlsplit
+
+    from cvirisk.exceptions import InputError
+
+    text = str(address).strip()
+    if not text:
+        raise InputError(f"{what}: empty address")
+    scheme, sep, rest = text.partition("://")
+    if not sep:
+        scheme, rest = "tcp", text
+    if scheme in ("ucx", "inproc"):
+        return
+    if scheme not in ("tcp", "tls", "ws", "wss"):
+        raise InputError(f"{what} {text}: unknown protocol {scheme!r}; use tcp://HOST:PORT")
+    try:
+        parts = urlsplit(f"//{rest}")
+        host, port, path = parts.hostname, parts.port, parts.path
+    except ValueError:
+        host = port = path = None
+    if not host or port is None or path not in ("", "/"):
+        raise InputError(f"{what} {text}: not an address of the form tcp://HOST:PORT")
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            pass
+    except OSError as exc:
+        reason = "no answer" if isinstance(exc, TimeoutError) else (exc.strerror or type(exc).__name__)
+        raise InputError(
+            f"{what} {text}: no Dask scheduler reachable at {host}:{port} within {timeout:g} s ({reason})"
+        ) from None
