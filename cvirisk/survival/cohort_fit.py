@@ -1,8 +1,12 @@
-"""Fit one of the five models to a validated cohort table: the science behind ``cvirisk fit``.
+"""Fit one of the models to a validated cohort table: the science behind ``cvirisk fit``.
 
 The command line and the dashboard's *Fit your data* tab both call :func:`fit_model` on the
 table returned by :func:`cvirisk.io.cohort_file.read_cohort_file`, so they give the same
-numbers.
+numbers, and both predict a person's risk through :meth:`CohortFit.predict_risk`, so the
+model the user chose is the model that answers.
+
+Covariates go through a formula (:class:`cvirisk.survival.design.Design`): text columns
+become categories, and ``formula`` allows reference levels, interactions and splines.
 
 Examples
 --------
@@ -10,7 +14,7 @@ Examples
 >>> from cvirisk.io.cohort_file import CohortColumns
 >>> res = fit_model(load_rossi(), CohortColumns("week", "arrest", covariates=("fin", "prio")), "cox")
 >>> res.summary["covariate"].tolist(), sorted(res.figures)
-(['fin', 'prio'], ['hazard_ratios'])
+(['fin', 'prio'], ['hazard_ratios', 'schoenfeld'])
 """
 
 from __future__ import annotations
@@ -19,24 +23,62 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from cvirisk.exceptions import InputError
 from cvirisk.io.cohort_file import CohortColumns
 
-__all__ = ["MODELS", "CohortFit", "fit_model"]
+__all__ = ["MODELS", "REGRESSION_MODELS", "CohortFit", "fit_model"]
 
 #: Model names accepted by :func:`fit_model` and ``cvirisk fit --model``.
-MODELS = ("km", "cox", "weibull", "aj", "pwexp")
+MODELS = ("km", "cox", "weibull", "aj", "pwexp", "fg")
+#: Models with covariates (and so a risk for a person).
+REGRESSION_MODELS = ("cox", "weibull", "pwexp", "fg")
+#: Models whose event column holds cause codes 0, 1, 2, ...
+CAUSE_MODELS = ("aj", "fg")
 
 
 @dataclass
 class CohortFit:
-    """A fitted model, its summary table (ready for ``summary.csv``) and its plotly figures by name."""
+    """A fitted model, its summary table (ready for ``summary.csv``) and its plotly figures by name.
+
+    ``design`` encodes covariates for the regression models; ``checks`` holds the
+    proportional-hazards tests of a Cox model (one row a covariate); ``notes`` lists
+    what the user should know about the fit (one sentence each).
+    """
 
     model: Any
     summary: pd.DataFrame
     figures: dict[str, Any] = field(default_factory=dict)
+    name: str = ""
+    columns: CohortColumns | None = None
+    design: Any = None
+    checks: pd.DataFrame | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def predict_risk(self, rows: pd.DataFrame, horizon: float) -> np.ndarray:
+        """Risk of the event (cumulative incidence of the cause for ``fg``) by ``horizon``, one value a row.
+
+        ``rows`` holds the covariates as in the cohort file (text values for categories)
+        and, for a stratified Cox model, the strata column.
+        """
+        if self.design is None:
+            raise InputError(f"--model {self.name} has no covariates and predicts no individual risk")
+        x = self.design.transform(rows)
+        if self.columns is not None and self.columns.strata is not None and self.name == "cox":
+            x[self.columns.strata] = rows[self.columns.strata].to_numpy()
+        return np.atleast_1d(np.asarray(self.model.predict_risk(x, horizon), float))
+
+
+def _design_frame(df: pd.DataFrame, columns: CohortColumns, design) -> pd.DataFrame:
+    x = design.transform(df)
+    roles = [c for c in (columns.duration, columns.event, columns.entry, columns.strata) if c is not None]
+    clash = [c for c in x.columns if c in roles]
+    if clash:
+        raise InputError(f"design column(s) {', '.join(map(repr, clash))} clash with the duration, event, entry "
+                         "or strata column names")
+    return pd.concat([df[roles].reset_index(drop=True), x.reset_index(drop=True)], axis=1)
 
 
 def fit_model(
@@ -48,13 +90,25 @@ def fit_model(
     event_of_interest: int = 1,
     n_intervals: int = 8,
     breakpoints: Sequence[float] | None = None,
+    formula: str | None = None,
+    penalizer: float = 0.0,
+    l1_ratio: float = 0.0,
+    step_size: float | None = None,
+    max_steps: int | None = None,
+    km_ci: str = "log-log",
+    ph_test: bool = True,
 ) -> CohortFit:
     """Fit ``model`` (one of :data:`MODELS`) to a validated table.
 
     ``km`` and ``aj`` take no covariates and draw one curve per ``columns.strata`` group;
-    ``cox`` stratifies on it; ``weibull`` and ``pwexp`` do not support strata.
+    ``cox`` stratifies on it; ``weibull``, ``pwexp`` and ``fg`` do not support strata.
+    ``fg`` is the Fine-Gray subdistribution hazards model of ``event_of_interest``.
+    ``formula`` (right-hand side) replaces ``columns.covariates`` as the covariate terms.
+    ``penalizer``/``l1_ratio`` penalise cox, weibull and fg; ``step_size``/``max_steps``
+    control the Cox Newton-Raphson; ``km_ci`` is the Kaplan-Meier interval scale.
     """
-    from cvirisk.survival.competing import AalenJohansen
+    from cvirisk.survival.competing import AalenJohansen, FineGray
+    from cvirisk.survival.design import Design
     from cvirisk.survival.fitters import CoxPH, KaplanMeier, WeibullAFT
     from cvirisk.survival.plots import step_curve_figure
     from cvirisk.survival.pwexp import PiecewiseExponential
@@ -63,16 +117,24 @@ def fit_model(
         raise InputError(f"unknown model {model!r}; choose one of {', '.join(MODELS)}")
     if not 0 < alpha < 1:
         raise InputError(f"alpha {alpha}: must be between 0 and 1")
+    if penalizer < 0 or not 0 <= l1_ratio <= 1:
+        raise InputError(f"--penalizer {penalizer} / --l1-ratio {l1_ratio}: need penalizer >= 0 and 0 <= l1-ratio <= 1")
     covs = list(columns.covariates)
+    if model in CAUSE_MODELS:
+        causes = set(np.asarray(df[columns.event]).astype(np.int64).tolist()) - {0}
+        if event_of_interest not in causes:
+            raise InputError(f"--event-of-interest {event_of_interest}: no row of column {columns.event!r} has that "
+                             f"cause (causes present: {', '.join(map(str, sorted(causes))) or 'none'})")
     if model in ("km", "aj"):
-        if covs:
+        if covs or formula:
             raise InputError(f"--model {model} takes no covariates; use --strata COL for one curve per group")
         groups = [(None, df)] if columns.strata is None else list(df.groupby(columns.strata, sort=True))
         curves, tables = {}, []
         for key, part in groups:
             label = "all" if key is None else f"{columns.strata}={key}"
             if model == "km":
-                m = KaplanMeier(alpha=alpha, label=label).fit(part, columns.duration, columns.event, columns.entry)
+                m = KaplanMeier(alpha=alpha, label=label, ci=km_ci).fit(part, columns.duration, columns.event,
+                                                                        columns.entry)
             else:
                 m = AalenJohansen(alpha=alpha).fit(part, columns.duration, columns.event, event_of_interest,
                                                    columns.entry)
@@ -80,19 +142,49 @@ def fit_model(
             tables.append(m.summary.reset_index().assign(group=label))
         name = "survival" if model == "km" else "cumulative_incidence"
         fig = step_curve_figure(curves, name, ytitle=name.replace("_", " "), xtitle=columns.duration)
-        return CohortFit(m, pd.concat(tables, ignore_index=True), {name: fig})
-    if not covs:
-        raise InputError(f"--model {model} needs at least one covariate (--covariates)")
-    if model == "cox":
-        m = CoxPH(alpha=alpha).fit(df, columns.duration, columns.event, columns.entry, strata=columns.strata,
-                                   covariates=covs)
-        return CohortFit(m, m.summary.reset_index(), {"hazard_ratios": m.plot_hazard_ratios()})
-    if columns.strata is not None:
+        notes = [f"Kaplan-Meier intervals on the {km_ci} scale"] if model == "km" else []
+        return CohortFit(m, pd.concat(tables, ignore_index=True), {name: fig}, model, columns, notes=notes)
+    if not covs and not formula:
+        raise InputError(f"--model {model} needs at least one covariate (--covariates or --formula)")
+    if columns.strata is not None and model != "cox":
         raise InputError(f"--strata is supported by km, aj and cox, not by {model}")
+    if model == "fg" and columns.entry is not None:
+        raise InputError("--model fg does not support --entry (the censoring weights assume a common time origin)")
+    design = (Design(formula) if formula else Design.from_covariates(covs)).fit(df)
+    data = _design_frame(df, columns, design)
+    names = design.columns_
+    notes = []
+    if design.levels_:
+        notes.append("categories (reference level first): "
+                     + "; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in design.levels_.items()))
+    if model == "cox":
+        m = CoxPH(alpha=alpha, penalizer=penalizer, l1_ratio=l1_ratio, step_size=step_size, max_steps=max_steps)
+        m.fit(data, columns.duration, columns.event, columns.entry, strata=columns.strata, covariates=names)
+        figures = {"hazard_ratios": m.plot_hazard_ratios()}
+        checks = None
+        if ph_test and columns.entry is not None:
+            notes.append("no proportional-hazards test: lifelines 0.30.3 computes no residuals with delayed entry")
+        elif ph_test:
+            checks = m.check_assumptions(data)
+            figures["schoenfeld"] = m.plot_schoenfeld(data, title="scaled Schoenfeld residuals")
+            worst = checks["p"].idxmin()
+            if checks.loc[worst, "p"] < 0.05:
+                notes.append(f"proportional hazards doubtful for {worst} (scaled Schoenfeld test p = "
+                             f"{checks.loc[worst, 'p']:.3g}); consider strata or a time interaction")
+        return CohortFit(m, m.summary.reset_index(), figures, model, columns, design, checks, notes)
     if model == "weibull":
-        m = WeibullAFT(alpha=alpha).fit(df, columns.duration, columns.event, columns.entry, covariates=covs)
-        return CohortFit(m, m.summary.reset_index(), {"coefficients": m.plot_coefficients()})
+        m = WeibullAFT(alpha=alpha, penalizer=penalizer).fit(data, columns.duration, columns.event, columns.entry,
+                                                             covariates=names)
+        return CohortFit(m, m.summary.reset_index(), {"coefficients": m.plot_coefficients()}, model, columns,
+                         design, notes=notes)
+    if model == "fg":
+        m = FineGray(alpha=alpha, penalizer=penalizer).fit(data, columns.duration, columns.event,
+                                                           event_of_interest, covariates=names)
+        notes.append(f"subdistribution hazard ratios of cause {event_of_interest}; other causes compete")
+        return CohortFit(m, m.summary.reset_index(), {"hazard_ratios": m.plot_hazard_ratios()}, model, columns,
+                         design, notes=notes)
     m = PiecewiseExponential(breakpoints=breakpoints, n_intervals=n_intervals, alpha=alpha)
-    m.fit(df, columns.duration, columns.event, columns.entry, covariates=covs)
+    m.fit(data, columns.duration, columns.event, columns.entry, covariates=names)
     return CohortFit(m, m.summary.reset_index(),
-                     {"hazard_ratios": m.plot_hazard_ratios(), "baseline_hazard": m.plot_baseline_hazard()})
+                     {"hazard_ratios": m.plot_hazard_ratios(), "baseline_hazard": m.plot_baseline_hazard()},
+                     model, columns, design, notes=notes)

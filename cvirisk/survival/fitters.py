@@ -139,15 +139,43 @@ class KaplanMeier(_Fitted):
 
     _fitted_attr = "survival_function_"
 
-    def __init__(self, alpha: float = 0.05, label: str = "KM_estimate"):
+    #: Interval types: ``log-log`` (lifelines' and SAS's default), ``log`` (R survfit's
+    #: default, ``conf.type = "log"``), ``plain`` (linear, clipped to [0, 1]).
+    CI_TYPES = ("log-log", "log", "plain")
+
+    def __init__(self, alpha: float = 0.05, label: str = "KM_estimate", ci: str = "log-log"):
         self.alpha = alpha
         self.label = label
+        self.ci = ci
 
     def fit(self, df: pd.DataFrame, duration_col: str, event_col: str, entry_col: str | None = None):
+        """Fit; intervals from Greenwood's variance on the scale named by ``ci``."""
+        if self.ci not in self.CI_TYPES:
+            raise InputError(f"confidence interval type {self.ci!r}: choose one of {', '.join(self.CI_TYPES)}")
         km = KaplanMeierFitter(alpha=self.alpha, label=self.label)
         km.fit(df[duration_col], df[event_col], entry=None if entry_col is None else df[entry_col])
         self.survival_function_ = km.survival_function_
-        self.confidence_interval_ = km.confidence_interval_survival_function_
+        if self.ci == "log-log":
+            self.confidence_interval_ = km.confidence_interval_survival_function_
+        else:  # lifelines offers log(-log) only; the other two from the same Greenwood sum
+            from scipy import stats
+
+            table = km.event_table
+            n, d = table["at_risk"].to_numpy(float), table["observed"].to_numpy(float)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                greenwood = np.cumsum(np.where(n > d, d / (n * (n - d)), np.inf))
+            surv = km.survival_function_.iloc[:, 0].to_numpy(float)
+            z = stats.norm.isf(self.alpha / 2)
+            se = np.sqrt(greenwood)
+            if self.ci == "log":
+                lo, hi = surv * np.exp(-z * se), surv * np.exp(z * se)
+            else:
+                lo, hi = surv - z * surv * se, surv + z * surv * se
+            lo, hi = np.clip(np.nan_to_num(lo, nan=0.0), 0, 1), np.clip(np.nan_to_num(hi, nan=1.0), 0, 1)
+            level = f"{1 - self.alpha:g}"
+            self.confidence_interval_ = pd.DataFrame(
+                {f"{self.label}_lower_{level}": lo, f"{self.label}_upper_{level}": hi},
+                index=km.survival_function_.index)
         self.median_survival_time_ = float(km.median_survival_time_)
         self.event_table_ = km.event_table
         self.n_ = int(len(df))

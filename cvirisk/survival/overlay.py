@@ -37,9 +37,69 @@ import pandas as pd
 
 from cvirisk.exceptions import InputError
 
-__all__ = ["gompertz_from_cumulative_hazard", "gompertz_from_intervals", "overlay_tree", "param_overlay"]
+__all__ = [
+    "confounding_warnings",
+    "gompertz_from_cumulative_hazard",
+    "gompertz_from_intervals",
+    "overlay_tree",
+    "param_overlay",
+    "units_check",
+]
 
 REFERENCE_AGE = 50.0  # cvirisk.yaml: simulation.reference_age ("hazards are quoted at age 50")
+
+#: Plausible values of the per-unit features (cvirisk.model.features.FEATURE_UNITS): a
+#: column far outside is in other units (BMI in kg/m2 named bmi_per_5 gives a per-unit
+#: ratio, 1.065, read as a per-5 ratio, where about 1.37 is meant).
+FEATURE_RANGES = {
+    "bmi_per_5": (-4.0, 8.0, "(BMI - 25) / 5, BMI in kg/m2"),
+    "avp_per_10": (-4.0, 12.0, "(AVP - 40) / 10, AVP in mmHg"),
+    "parity_per_birth": (0.0, 20.0, "the number of births"),
+    "years_since_cvi": (0.0, 90.0, "years since the first C3+ class"),
+}
+#: Covariates read as adjustment for age (left out of an overlay: the simulator's clock is age).
+AGE_NAMES = ("age", "age_at_entry", "age_years", "baseline_age")
+
+
+def units_check(data: pd.DataFrame, rename: Mapping[str, str] | None, source: str = "cohort") -> None:
+    """Raise InputError when a covariate's values do not fit the units of the feature it becomes.
+
+    0/1 features need 0/1 values; per-unit features need values within
+    :data:`FEATURE_RANGES` (at most 1% outside).
+    """
+    features = _features()
+    rename = dict(rename or {})
+    for column in data.columns:
+        feature = rename.get(column, column)
+        if feature not in features:
+            continue
+        x = pd.to_numeric(data[column], errors="coerce").to_numpy(float)
+        label = column if feature == column else f"{column} (as {feature})"
+        if feature in FEATURE_RANGES:
+            lo, hi, meaning = FEATURE_RANGES[feature]
+            outside = (x < lo) | (x > hi)
+            if outside.mean() > 0.01:
+                raise InputError(f"{source}: covariate {label!r} has values outside {lo:g} to {hi:g} "
+                                 f"(median {np.median(x):.4g}) but {feature} is {meaning}: transform the "
+                                 f"column (e.g. --formula \"I((bmi - 25) / 5)\") before renaming it")
+        elif not np.isin(x, (0.0, 1.0)).all():
+            raise InputError(f"{source}: covariate {label!r} is renamed to the 0/1 feature {feature} but "
+                             f"holds other values (median {np.median(x):.4g})")
+
+
+def confounding_warnings(covariates, rename: Mapping[str, str] | None, transition: str, time_scale: str) -> list[str]:
+    """Warnings about an overlay whose hazard ratios are confounded by age.
+
+    The simulator's hazards rise with age (Gompertz clock). A fit on time since baseline
+    without an age covariate lets every driver that goes with age (smoking history, BMI,
+    parity) take part of the age effect as its own hazard ratio.
+    """
+    names = [str(dict(rename or {}).get(c, c)).lower() for c in covariates]
+    if time_scale == "age" or any(n in AGE_NAMES for n in names):
+        return []
+    return [f"the fit for {transition!r} is on time since baseline with no age covariate, while the simulator's "
+            "hazard rises with age: hazard ratios of drivers that go with age are confounded; add age as a "
+            "covariate or fit on the age scale (--entry AGE_IN --duration AGE_OUT --time-scale age)"]
 
 
 def _features() -> tuple[str, ...]:
@@ -130,6 +190,8 @@ def param_overlay(
     time_scale: str = "age",
     reference_age: float = REFERENCE_AGE,
     digits: int = 6,
+    data: pd.DataFrame | None = None,
+    source: str = "cohort",
 ) -> dict[str, float]:
     """Dotted parameter overrides from a fitted model for one transition.
 
@@ -150,8 +212,19 @@ def param_overlay(
         Also estimate ``rate_per_year`` and ``age_log_slope_per_year`` (needs ``time_scale="age"``).
     digits
         Significant digits kept in each value.
+    data
+        The covariate values the model was fitted on (columns named as the covariates):
+        checked against the units of the features they become (:func:`units_check`).
+    source
+        File name used in messages.
+
+    Covariates named as age (:data:`AGE_NAMES`) adjust the fit and are left out of the
+    overlay: the simulator's own clock is age.
     """
+    if data is not None:
+        units_check(data, rename, source)
     log_hr = _log_hrs(fit).rename(index=dict(rename or {}))
+    log_hr = log_hr[[str(c).lower() not in AGE_NAMES for c in log_hr.index]]
     features = _features()
     unknown = [c for c in log_hr.index if c not in features]
     if unknown:

@@ -38,7 +38,7 @@ def test_format_rows_caps_the_list():
 def test_good_table_and_report():
     clean, report = validate_cohort(good(), CohortColumns("time", "status", "start", ("age",), id="id"))
     assert report == {"source": "cohort", "rows_read": 4, "rows_excluded": {}, "rows_excluded_total": 0,
-                      "rows_used": 4, "events": 3}
+                      "rows_used": 4, "events": 3, "categorical": []}
     assert clean["status"].dtype == np.int64
 
 
