@@ -1,19 +1,26 @@
-"""Teaching material as data, and the model's calcification output arranged for teaching.
+"""Teaching material as data, and the model's output arranged for teaching.
 
-The clinical picture, the imaging findings and the differential diagnosis of subcutaneous
-calcification live in ``content.yaml`` beside this module (package data); :func:`load_content`
-reads it. :func:`rank_differential` matches a described radiograph against the conditions of
-the differential. :func:`calcification_by_duration` and :func:`calcification_onsets` read a
-simulated event log and show what the seed note says in words: trabecular and reticular
-calcification belong to longer and more severe disease.
+The clinical picture, CEAP classes, the meaning of every event of the log, the imaging
+findings and the differential diagnosis of subcutaneous calcification live in
+``content.yaml`` beside this module (package data), each statement with references;
+:func:`load_content` reads it and :func:`reference` spells out a reference key.
+:func:`rank_differential` scores a described radiograph against the conditions of the
+differential and :func:`differential_verdict` says which fit best, or that several tie.
+:func:`calcification_by_duration` and :func:`calcification_onsets` read a simulated event log
+and show that trabecular and reticular calcification belong to longer disease.
+:mod:`cvirisk.teaching.story` finds typical persons and tells their story;
+:mod:`cvirisk.teaching.details` is the one reader of the log's ``detail`` text.
 
 Examples
 --------
 >>> content = load_content()
 >>> [t["id"] for t in content["imaging"]["calcification_types"]]
 ['punctate', 'trabecular', 'reticular']
->>> rank_differential(morphology="sheet-like", distribution="proximal").iloc[0]["id"]
-'calcinosis_universalis'
+>>> ranked = rank_differential(morphology="sheet-like", distribution="proximal", depth="subcutaneous")
+>>> differential_verdict(ranked)["ids"]
+['calcinosis_universalis']
+>>> differential_verdict(rank_differential(morphology="sheet-like"))["kind"]
+'tie'
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ import pandas as pd
 import yaml
 
 from cvirisk.exceptions import InputError
+from cvirisk.teaching.details import read_event_details, worst_leg_ceap
 
 __all__ = [
     "CALCIFICATION_TYPES",
@@ -36,15 +44,21 @@ __all__ = [
     "calcification_by_duration",
     "calcification_onsets",
     "cvi_onset",
+    "cvi_without_reflux",
     "differential_features",
+    "differential_verdict",
+    "event_kinds",
     "load_content",
     "rank_differential",
+    "read_event_details",
+    "reference",
+    "worst_leg_ceap",
 ]
 
 #: Calcification types in the order the disease advances through them.
 CALCIFICATION_TYPES: tuple[str, ...] = ("punctate", "trabecular", "reticular")
 #: Features of a radiograph used by :func:`rank_differential`.
-FEATURES: tuple[str, ...] = ("morphology", "distribution", "depth", "periostitis")
+FEATURES: tuple[str, ...] = ("morphology", "distribution", "depth", "periostitis", "associated")
 #: Default bins of disease duration (years since the first C3+ class).
 DURATION_BINS: tuple[float, ...] = (0.0, 5.0, 10.0, 20.0, 30.0, np.inf)
 
@@ -60,6 +74,19 @@ def load_content() -> dict[str, Any]:
     import copy
 
     return copy.deepcopy(_content())
+
+
+def reference(key: str) -> str:
+    """The full citation of a reference key used in ``content.yaml`` (``lippmann1960``)."""
+    refs = _content()["references"]
+    if key not in refs:
+        raise KeyError(f"no reference {key!r} in the teaching content")
+    return refs[key]
+
+
+def event_kinds() -> dict[str, dict[str, Any]]:
+    """Every event kind of the model: ``label``, ``mark`` (plotly symbol), ``explanation``, ``refs``."""
+    return {k: {f: v[f] for f in ("label", "mark", "explanation", "refs")} for k, v in _content()["events"].items()}
 
 
 def differential_features() -> dict[str, list[str]]:
@@ -81,8 +108,11 @@ def rank_differential(**observed: str | None) -> pd.DataFrame:
     -------
     DataFrame
         One row a condition, best first: ``id``, ``name``, ``matches``, ``assessed``,
-        ``score`` (matches / assessed; NaN when nothing was assessed), ``fits`` and
-        ``conflicts`` (the features that fit or argue against it), ``key_point``.
+        ``score`` (matches / assessed; NaN when nothing was assessed), ``rank`` (1 = best;
+        conditions with as many matches share a rank), ``tied`` (another condition has the
+        same rank), ``fits`` and ``conflicts`` (the features that fit or argue against it),
+        ``key_point``. Equal scores keep the order of ``content.yaml``: a row above another
+        with the same rank is not a better fit.
     """
     allowed = differential_features()
     unknown = sorted(set(observed) - set(allowed))
@@ -101,25 +131,80 @@ def rank_differential(**observed: str | None) -> pd.DataFrame:
             "score": len(fits) / len(given) if given else np.nan,
             "fits": ", ".join(fits), "conflicts": ", ".join(conflicts), "key_point": cond["key_point"].strip(),
         })  # fmt: skip
-    out = pd.DataFrame(rows)
-    return out.sort_values(["matches", "id"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    out = pd.DataFrame(rows).sort_values("matches", ascending=False, kind="stable").reset_index(drop=True)
+    out.insert(5, "rank", out["matches"].rank(method="min", ascending=False).astype(int))
+    out.insert(6, "tied", out["rank"].duplicated(keep=False))
+    return out
+
+
+def differential_verdict(ranked: pd.DataFrame) -> dict[str, Any]:
+    """What a ranking says: one best fit, a tie, or nothing assessed.
+
+    Returns
+    -------
+    dict
+        ``kind`` (``"best"``, ``"tie"`` or ``"none"``), ``ids`` and ``names`` of the top-ranked
+        conditions, ``matches`` and ``assessed``, ``separating`` (for a tie: the features not
+        yet assessed whose fitting values differ between the tied conditions, so assessing
+        them could break the tie) and ``text`` (one plain sentence).
+    """
+    if ranked.empty or not int(ranked["assessed"].iloc[0]):
+        return {"kind": "none", "ids": [], "names": [], "matches": 0, "assessed": 0, "separating": [],
+                "text": "Pick at least one feature."}
+    top = ranked[ranked["rank"] == 1]
+    matches, assessed = int(top["matches"].iloc[0]), int(top["assessed"].iloc[0])
+    ids, names = top["id"].tolist(), top["name"].tolist()
+    if len(top) == 1:
+        return {"kind": "best", "ids": ids, "names": names, "matches": matches, "assessed": assessed,
+                "separating": [], "text": f"Best fit: {names[0]} ({matches} of {assessed} features)."}
+    conds = {c["id"]: c for c in _content()["differential"]["conditions"]}
+    assessed_feats = {f.split("=")[0] for f in (top["fits"].iloc[0] + ", " + top["conflicts"].iloc[0]).split(", ") if f}
+    separating = [f for f in FEATURES if f not in assessed_feats
+                  and len({tuple(sorted(conds[i][f])) for i in ids}) > 1]
+    labels = _content()["differential"]["features"]
+    hint = (" To separate them, assess: " + "; ".join(labels[f]["label"].lower() for f in separating) + "."
+            if separating else "")
+    return {"kind": "tie", "ids": ids, "names": names, "matches": matches, "assessed": assessed,
+            "separating": separating,
+            "text": f"Tie: {' and '.join(names)} each fit {matches} of {assessed} features; no single best fit.{hint}"}
 
 
 def _kind(events: pd.DataFrame, kind: str) -> pd.DataFrame:
     return events[events["event"].astype(str) == kind]
 
 
+def _ceap(events: pd.DataFrame) -> pd.DataFrame:
+    d = read_event_details(events)
+    return d[d["event"] == "ceap"]
+
+
 def cvi_onset(events: pd.DataFrame) -> pd.Series:
-    """Time ``t`` of each person's first CEAP class C3 or worse (the start of CVI), by person_id."""
-    ceap = _kind(events, "ceap")
-    cls = pd.to_numeric(ceap["detail"].astype(str).str[1:], errors="coerce")
-    first = ceap[(cls >= 3).to_numpy()].groupby("person_id", observed=True)["t"].min()
+    """Time ``t`` of each person's first CEAP class C3 or worse in either leg (the start of CVI), by person_id."""
+    ceap = _ceap(events)
+    first = ceap[ceap["ceap_class"] >= 3].groupby("person_id", observed=True)["t"].min()
     return first.rename("t_onset")
 
 
 def _ulcer_first(events: pd.DataFrame) -> pd.Series:
-    ceap = _kind(events, "ceap")
-    return ceap[ceap["detail"].astype(str) == "C6"].groupby("person_id", observed=True)["t"].min()
+    ceap = _ceap(events)
+    return ceap[ceap["ceap_class"] == 6].groupby("person_id", observed=True)["t"].min()
+
+
+def cvi_without_reflux(events: pd.DataFrame) -> dict[str, float]:
+    """How often the model's CVI (C3+) comes without venous reflux: the teaching text checked against the model.
+
+    Returns ``n_cvi`` (persons ever C3+), ``before_reflux`` (share whose first C3+ came before
+    any valve failure, in either leg) and ``never_reflux`` (share who never had a valve failure).
+    """
+    onset = cvi_onset(events)
+    d = read_event_details(events)
+    first_fail = d[d["event"] == "valve_failure"].groupby("person_id")["t"].min().reindex(onset.index)
+    n = len(onset)
+    if not n:
+        return {"n_cvi": 0, "before_reflux": float("nan"), "never_reflux": float("nan")}
+    ft = first_fail.to_numpy(float)
+    before = np.where(np.isnan(ft), True, onset.to_numpy(float) < ft)
+    return {"n_cvi": n, "before_reflux": float(before.mean()), "never_reflux": float(np.isnan(ft).mean())}
 
 
 def calcification_onsets(events: pd.DataFrame) -> pd.DataFrame:
