@@ -43,6 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_RERUN = "no partial result was kept (a chunked run keeps its complete units); rerun the same command"
+
+
 class Terminated(KeyboardInterrupt):
     """SIGTERM, raised in the main thread so that every cleanup runs as for Ctrl+C."""
 
@@ -77,10 +80,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"cvirisk {args.command}: {one_line(str(exc))}\n")
         return 1
     except Terminated:
-        sys.stderr.write(f"cvirisk {args.command}: terminated; complete units are kept, rerun the same command to finish\n")
+        sys.stderr.write(f"cvirisk {args.command}: terminated; {_RERUN}\n")
         return 143
     except KeyboardInterrupt:
-        sys.stderr.write(f"cvirisk {args.command}: interrupted; complete units are kept, rerun the same command to finish\n")
+        sys.stderr.write(f"cvirisk {args.command}: interrupted; {_RERUN}\n")
         return 130
     finally:
         abort_open()
