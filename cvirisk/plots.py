@@ -90,10 +90,11 @@ def occupancy_by_sex_figure(tables: Mapping[str, pd.DataFrame], *, names: Mappin
         occ = tables[group]
         for state, part in occ.groupby("state", sort=False):
             part = part.sort_values("age")
-            label = f"{state} {names[str(state)]}" if str(state) in names else str(state)
+            label = f"{state}: {names[str(state)]}" if str(state) in names else str(state)
             fig.add_trace(go.Scatter(
                 x=part["age"], y=part["share"], name=label, legendgroup=str(state), showlegend=j == 1,
                 mode="lines", stackgroup=f"occ{j}", line={"width": 0.5, "color": CEAP_COLORS.get(str(state))},
+                fillcolor=CEAP_COLORS.get(str(state)),
                 customdata=part[["n"]] if "n" in part else None,
                 hovertemplate=f"{group}, {label}: %{{y:.1%}} at age %{{x}}"
                               + (" (of %{customdata[0]} persons)" if "n" in part else "") + "<extra></extra>",

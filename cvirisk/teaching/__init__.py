@@ -43,6 +43,7 @@ __all__ = [
     "FEATURES",
     "calcification_by_duration",
     "calcification_onsets",
+    "cite",
     "cvi_onset",
     "cvi_without_reflux",
     "differential_features",
@@ -82,6 +83,18 @@ def reference(key: str) -> str:
     if key not in refs:
         raise KeyError(f"no reference {key!r} in the teaching content")
     return refs[key]
+
+
+def cite(keys: Sequence[str]) -> str:
+    """Short citations of reference keys, e.g. ``"(Lurie 2020; Eklöf 2004)"``; full texts via :func:`reference`."""
+    import re
+
+    short = []
+    for key in keys:
+        text = reference(key)
+        year = re.search(r"\b(19|20)\d\d\b", text)
+        short.append(f"{text.split(' ')[0]} {year.group(0) if year else ''}".strip())
+    return f"({'; '.join(short)})" if short else ""
 
 
 def event_kinds() -> dict[str, dict[str, Any]]:
