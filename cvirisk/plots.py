@@ -24,6 +24,7 @@ import plotly.graph_objects as go
 __all__ = [
     "CEAP_COLORS",
     "CALCIFICATION_COLORS",
+    "MARK_GLYPHS",
     "calcification_duration_figure",
     "calcification_onset_figure",
     "calcification_pattern_figure",
@@ -154,6 +155,15 @@ def calcification_onset_figure(onsets: pd.DataFrame, *, title: str | None = "Whe
     fig.update_layout(title=title, template=_TEMPLATE, showlegend=False,
                       yaxis_title="years since the first C3+ class", xaxis_title="calcification type")
     return fig
+
+
+#: A text glyph for each plotly marker symbol used in life stories, so tables and text can show the mark.
+MARK_GLYPHS: dict[str, str] = {
+    "triangle-right": "▶", "triangle-left": "◀", "circle-dot": "◉", "triangle-down": "▼", "triangle-up": "▲",
+    "line-ew-open": "─", "circle": "●", "x": "✖", "diamond": "◆", "diamond-tall": "♦", "square": "■",
+    "star": "★", "square-open": "□", "hexagon": "⬢", "circle-open": "○", "line-ns-open": "│", "cross": "✚",
+    "x-thin-open": "×",
+}  # fmt: skip
 
 
 def _event_kinds() -> dict[str, dict]:

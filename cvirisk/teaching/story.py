@@ -214,15 +214,17 @@ class Story:
 
     def to_markdown(self) -> str:
         """The story as Markdown: intro, one section a leg (and one for the person), closing, legend."""
+        from cvirisk.plots import MARK_GLYPHS
+
         out = [self.intro, ""]
         for sec in self.sections():
             out.append(f"**{sec}**")
             part = self.lines[self.lines["section"] == sec]
-            out += [f"- age {a:.1f} [{m}]: {t}" for a, m, t in zip(part["age"], part["label"], part["text"],
-                                                                     strict=True)]
+            out += [f"- age {a:.1f} {MARK_GLYPHS.get(m, '•')} [{lab}]: {t}"
+                    for a, m, lab, t in zip(part["age"], part["mark"], part["label"], part["text"], strict=True)]
             out.append("")
         out += [self.closing, "", "**Legend**"]
-        out += [f"- [{lab}] ({mk}): {ex}" for mk, lab, ex in
+        out += [f"- {MARK_GLYPHS.get(mk, '•')} [{lab}]: {ex}" for mk, lab, ex in
                 zip(self.legend["mark"], self.legend["label"], self.legend["explanation"], strict=True)]
         return "\n".join(out)
 

@@ -4,11 +4,11 @@ from ``cvirisk.teaching`` and ``cvirisk.plots``."""
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from cvirisk import analysis, teaching
 from cvirisk.plots import (
+    MARK_GLYPHS,
     calcification_duration_figure,
     calcification_onset_figure,
     calcification_pattern_figure,
@@ -27,6 +27,14 @@ FORMATS = {"PNG (slides)": "png", "SVG (vector)": "svg", "HTML (interactive, wor
 
 def _items(items: list[dict]) -> str:
     return "\n".join(f"- {it['text']} {teaching.cite(it['refs'])} — *model:* `{it['model']}`" for it in items)
+
+
+def _md_table(rows: list[dict]) -> str:
+    """A Markdown table (wraps long text, unlike a scrolling dataframe)."""
+    cols = list(rows[0])
+    clean = [{c: str(r[c]).replace("|", "/").replace("\n", " ") for c in cols} for r in rows]
+    return "\n".join(["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+                     + ["| " + " | ".join(r[c] for c in cols) + " |" for r in clean])
 
 
 def _references(keys: list[str], key: str) -> None:
@@ -69,8 +77,8 @@ def _clinical(content: dict) -> None:
         st.markdown("**Where it leads**\n" + _items(cp["complications"]))
     ceap = content["ceap"]
     st.markdown(f"**CEAP classes.** {ceap['intro']} {teaching.cite(ceap['refs'])}")
-    table = pd.DataFrame([{"class": c["id"], "name": c["name"], "meaning": c["text"]} for c in ceap["classes"]])
-    st.dataframe(table, hide_index=True, key="ceap_table")
+    st.markdown(_md_table([{"class": f"**{c['id']}**", "name": c["name"], "meaning": c["text"]}
+                           for c in ceap["classes"]]))
     st.markdown("\n".join(f"- {x['text']}" for x in ceap["eap"]))
     keys = [*cp["refs"], *ceap["refs"]] + [k for sec in ("mechanisms", "risk_factors", "care", "findings",
                                                           "complications") for it in cp[sec] for k in it["refs"]]
@@ -150,12 +158,11 @@ def _differential(settings: common.Settings) -> None:
                             key="dd_schematic")
     if observed["morphology"] in teaching.CALCIFICATION_TYPES:
         _model_note(observed["morphology"], settings)
-    st.dataframe(ranked[["name", "matches", "rank", "fits", "conflicts", "key_point"]], hide_index=True,
-                 key="dd_table")
+    st.dataframe(ranked[["name", "matches", "rank", "fits", "conflicts"]], hide_index=True, key="dd_table")
     st.markdown("**What tells them apart**")
-    rows = [{"condition": c["name"], **{k: v for k, v in c["distinguishing"].items()},
-             "references": teaching.cite(c["refs"])} for c in diff["conditions"]]
-    st.dataframe(pd.DataFrame(rows), hide_index=True, key="dd_features")
+    rows = [{"condition": f"**{c['name']}** {teaching.cite(c['refs'])}",
+             **{k: v for k, v in c["distinguishing"].items()}} for c in diff["conditions"]]
+    st.markdown(_md_table(rows))
     _references(diff["refs"] + [k for c in diff["conditions"] for k in c["refs"]], "differential")
 
 
@@ -190,7 +197,8 @@ def _story(settings: common.Settings) -> None:
         shown = panels[-4:]
         xray = radiograph_panels_figure(shown, seed=int(pid), height=460,
                                         title="Schematic radiographs at each change of calcification")
-        st.plotly_chart(xray, key="story_xray")
+        with st.columns([len(shown), max(4 - len(shown), 0) + 0.01])[0]:
+            st.plotly_chart(xray, key="story_xray")
         st.caption("Schematics drawn from this person's calcification and periostitis events"
                    + (f" (the last {len(shown)} of {len(panels)})." if len(panels) > len(shown) else "."))
         figures[f"person_{pid}_radiographs"] = xray
@@ -200,12 +208,15 @@ def _story(settings: common.Settings) -> None:
     for col, sec in zip(st.columns(len(sections)), sections, strict=True):
         with col:
             part = story.lines[story.lines["section"] == sec]
-            st.markdown(f"**{sec}**\n" + "\n".join(f"- *age {a:.1f}* [{lab}] {t}" for a, lab, t in
-                                                    zip(part["age"], part["label"], part["text"], strict=True)))
+            st.markdown(f"**{sec}**\n" + "\n".join(
+                f"- *age {a:.1f}* {MARK_GLYPHS.get(m, '•')} [{lab}] {t}"
+                for a, m, lab, t in zip(part["age"], part["mark"], part["label"], part["text"], strict=True)))
     st.markdown(f"**{story.closing}**")
     st.markdown("**Legend: every mark in this story**")
-    legend = story.legend.assign(references=story.legend["refs"].map(lambda r: teaching.cite(r.split(", "))))
-    st.dataframe(legend[["label", "mark", "explanation", "references"]], hide_index=True, key="story_legend")
+    st.markdown(_md_table([{"mark": MARK_GLYPHS.get(m, "•"), "means": f"**{lab}**", "explanation": ex,
+                            "references": teaching.cite(r.split(", "))}
+                           for m, lab, ex, r in zip(story.legend["mark"], story.legend["label"],
+                                                    story.legend["explanation"], story.legend["refs"], strict=True)]))
     export_controls(figures, "story_export")
     _references([k for r in story.legend["refs"] for k in r.split(", ")], "story")
 

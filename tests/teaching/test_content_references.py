@@ -52,6 +52,9 @@ def test_every_event_kind_has_an_explanation_a_mark_and_a_reference(kind):
     assert spec, f"event kind {kind!r} is not explained in content.yaml"
     assert spec["label"] and len(spec["explanation"]) > 20 and spec["mark"]
     assert "default" in spec["story"]
+    from cvirisk.plots import MARK_GLYPHS
+
+    assert spec["mark"] in MARK_GLYPHS, f"{kind}: mark {spec['mark']!r} has no glyph for tables and text"
     _refs_ok(spec, f"events.{kind}")
 
 

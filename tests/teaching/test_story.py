@@ -9,10 +9,11 @@ import pandas as pd
 import pytest
 
 from cvirisk.exceptions import InputError
+from cvirisk.plots import MARK_GLYPHS
 from cvirisk.teaching import story as S
 from cvirisk.teaching.details import read_event_details, worst_leg_ceap
 
-LINE = re.compile(r"^- age (?P<age>\d+\.\d) \[(?P<label>[^\]]+)\]: (?P<text>.+)$")
+LINE = re.compile(r"^- age (?P<age>\d+\.\d) (?P<glyph>\S) \[(?P<label>[^\]]+)\]: (?P<text>.+)$")
 
 
 @pytest.fixture(scope="module")
@@ -41,6 +42,7 @@ def _agrees(story: S.Story, events: pd.DataFrame) -> None:
     for line, row in zip(told, d.itertuples(index=False), strict=True):
         assert float(line["age"]) == pytest.approx(round(row.age, 1), abs=0.051)
         assert line["label"] == labels[row.event]
+        assert line["glyph"] == MARK_GLYPHS[S._content()["events"][row.event]["mark"]]  # the mark of the legend
         text = line["text"]
         if row.leg:
             assert f"{row.leg} leg" in text or row.event in ("dvt",) and "leg" in text
