@@ -132,7 +132,9 @@ def check_parquet_cohort(path: str | Path, params=None, block: int = 100_000) ->
     """Check a Parquet cohort file block by block (memory bounded by ``block``); return its rows.
 
     Row numbers in messages count from 1 in the file; a person id repeated in two blocks
-    is found too.
+    is found too. A problem is reported for the first block that has it (a block is at
+    most ``block`` rows and never spans two row groups), and the message says which rows
+    that block holds.
     """
     import pyarrow.parquet as pq
 
@@ -150,7 +152,13 @@ def check_parquet_cohort(path: str | Path, params=None, block: int = 100_000) ->
     start = 0
     for batch in f.iter_batches(batch_size=block):
         df = batch.to_pandas()
-        ok = validate_sim_cohort(df, origin, params, first_row=start + 1)
+        try:
+            ok = validate_sim_cohort(df, origin, params, first_row=start + 1)
+        except CohortError as exc:
+            if len(df) == n:
+                raise
+            raise CohortError(f"{exc} (the file is checked in blocks; this block holds rows "
+                              f"{start + 1}-{start + len(df)} of {n:,})") from None  # fmt: skip
         ids[start : start + len(ok)] = ok["person_id"].to_numpy(np.int64)
         start += len(ok)
     order = np.argsort(ids, kind="stable")

@@ -126,6 +126,7 @@ class RunSpec:
 
         cohort = as_source(cohort)
         params = load_params() if params is None else params
+        _check_cohort(cohort, params)
         seeds = (int(seeds),) if isinstance(seeds, int) else tuple(int(s) for s in seeds)
         draws = ({},) if draws is None else tuple(dict(d) for d in draws)
         if engine not in ENGINES:
@@ -189,6 +190,17 @@ class RunSpec:
             "surgery_approximation": self.surgery_approximation, "seeds": list(self.seeds),
             "replications": self.replications, "draws": list(self.draws), "params": self.params,
         }  # fmt: skip
+
+
+def _check_cohort(cohort: CohortSource, params) -> None:
+    """Check the whole cohort before any unit runs (rows numbered in the file, ids unique across chunks)."""
+    from cvirisk.io.sim_cohort import check_parquet_cohort, validate_sim_cohort
+    from cvirisk.sim.scale.sources import FrameCohort, ParquetCohort
+
+    if isinstance(cohort, ParquetCohort):
+        check_parquet_cohort(cohort.path, params)
+    elif isinstance(cohort, FrameCohort):
+        validate_sim_cohort(cohort.frame, "cohort", params)
 
 
 def _iter_local(spec: RunSpec, units: list[Unit], out: str, workers: int) -> Iterator[dict]:

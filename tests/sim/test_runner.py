@@ -183,3 +183,29 @@ def test_command_line_options(cohort, unlimited, tmp_path):
     res = run_from_args(args, cohort, unlimited, tmp_path)
     assert [r["replication"] for r in res.summary["results"]] == [0, 1]
     assert res.summary["run"]["n_chunks"] == 4
+
+
+def test_a_parquet_cohort_is_checked_whole_with_rows_numbered_in_the_file(cohort, unlimited, tmp_path):
+    bad = cohort.copy()
+    bad.loc[430, "person_id"] = bad.loc[20, "person_id"]  # the same id in two chunks and two row groups
+    path = write_cohort_parquet(FrameCohort(bad), tmp_path / "dup.parquet", block=100)
+    with pytest.raises(InputError, match=r"dup.parquet: column 'person_id': duplicate ids in rows 21, 431 \(2 rows\)"):
+        _spec(path, unlimited)
+    bad = cohort.copy()
+    bad.loc[517, "bmi"] = -1.0
+    path = write_cohort_parquet(FrameCohort(bad), tmp_path / "bmi.parquet", block=100)
+    with pytest.raises(InputError, match=r"bmi.parquet: column 'bmi': not a positive finite number in rows 518 \(1 row\)"):
+        _spec(path, unlimited)
+    assert not list(tmp_path.glob("run*"))
+
+
+def test_units_are_folders_written_as_a_set(done):
+    out, _, _ = done
+    for summary in (out / "units").rglob("summary.json"):
+        assert sorted(p.name for p in summary.parent.iterdir()) == ["events.parquet", "persons.parquet", "summary.json"]
+    assert not [p for p in out.rglob(".*")]  # no temporaries left
+
+
+def test_the_unit_count_is_checked_before_the_unit_list_is_built(cohort, unlimited):
+    with pytest.raises(InputError, match="units of work"):
+        _spec(cohort, unlimited, replications=10**12)
