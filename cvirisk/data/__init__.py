@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["DATASETS", "dataset_path", "load_rossi"]
+__all__ = ["DATASETS", "dataset_path", "load_bmt", "load_rossi", "load_veteran"]
 
 #: Shipped datasets: name -> (file, citation).
 DATASETS: dict[str, tuple[str, str]] = {
@@ -22,6 +22,16 @@ DATASETS: dict[str, tuple[str, str]] = {
         "rossi.csv",
         "Rossi PH, Berk RA, Lenihan KJ (1980). Money, Work, and Crime: Some Experimental Results. "
         "Academic Press; as distributed with lifelines 0.30.3.",
+    ),
+    "bmt": (
+        "bmt.csv",
+        "Scrucca L, Santucci A, Aversa F (2007). Competing risk analysis using R: an easy guide for "
+        "clinicians. Bone Marrow Transplant 40:381-7; as distributed with scikit-survival 0.28.0.",
+    ),
+    "veteran": (
+        "veteran.csv",
+        "Kalbfleisch JD, Prentice RL (2002). The Statistical Analysis of Failure Time Data, 2nd ed. "
+        "Wiley (Veterans' Administration lung cancer trial); as distributed with scikit-survival 0.28.0.",
     ),
 }
 
@@ -41,3 +51,22 @@ def load_rossi() -> pd.DataFrame:
     ``paro`` (released on parole), ``prio`` (prior convictions).
     """
     return pd.read_csv(dataset_path("rossi"))
+
+
+def load_bmt() -> pd.DataFrame:
+    """35 patients after stem-cell transplant for acute leukaemia: competing relapse and death.
+
+    Columns: ``dis`` (0 ALL, 1 AML), ``ftime`` (months), ``status`` (0 censored, 1
+    transplant-related mortality, 2 relapse). Two events happen at ``ftime = 0``.
+    """
+    return pd.read_csv(dataset_path("bmt"))
+
+
+def load_veteran() -> pd.DataFrame:
+    """137 men with advanced lung cancer in a trial of two chemotherapies.
+
+    Columns: ``time`` (days), ``status`` (1 died), ``trt`` (standard/test), ``celltype``
+    (squamous, smallcell, adeno, large), ``karno`` (Karnofsky score), ``diagtime`` (months
+    from diagnosis), ``age`` (years), ``prior`` (prior therapy yes/no).
+    """
+    return pd.read_csv(dataset_path("veteran"))
