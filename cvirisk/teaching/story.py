@@ -283,7 +283,8 @@ def _intro(person: pd.Series | None, pid: int) -> str:
     if bool(person.get("family_history", False)):
         bits.append("a parent or sibling with varicose veins")
     if sex == "female" and "parity" in person.index:
-        bits.append(f"{int(person['parity'])} births")
+        births = int(person["parity"])
+        bits.append("no births" if births == 0 else "1 birth" if births == 1 else f"{births} births")
     if bool(person.get("prior_dvt", False)):
         bits.append("a deep venous thrombosis before baseline")
     if bool(person.get("congenital_absence", False)):

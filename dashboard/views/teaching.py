@@ -195,11 +195,12 @@ def _story(settings: common.Settings) -> None:
     figures = {f"person_{pid}_timeline": timeline}
     if panels:
         shown = panels[-4:]
-        xray = radiograph_panels_figure(shown, seed=int(pid), height=460,
-                                        title="Schematic radiographs at each change of calcification")
-        with st.columns([len(shown), max(4 - len(shown), 0) + 0.01])[0]:
+        xray = radiograph_panels_figure(shown, seed=int(pid), height=460, title="Radiographs (schematic)")
+        width = max(len(shown), 2)
+        with st.columns([width, 4 - width + 0.01])[0]:
             st.plotly_chart(xray, key="story_xray")
-        st.caption("Schematics drawn from this person's calcification and periostitis events"
+        st.caption("Schematic radiographs drawn from this person's calcification and periostitis events, one at "
+                   "each change"
                    + (f" (the last {len(shown)} of {len(panels)})." if len(panels) > len(shown) else "."))
         figures[f"person_{pid}_radiographs"] = xray
     else:
