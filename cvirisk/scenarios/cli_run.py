@@ -90,7 +90,7 @@ def _psa(args, paths, params, out: Path, show: bool, common: dict) -> list[Path]
     figs = [tornado_figure(ow, name, args.tornado_outcome) for name in ow["scenario"].unique()]
     target = out / "tornado.html"
     with atomic_path(target) as tmp:
-        html = "\n".join(f.to_html(full_html=False, include_plotlyjs="cdn" if i == 0 else False)
+        html = "\n".join(f.to_html(full_html=False, include_plotlyjs="cdn" if i == 0 else False, div_id=f"tornado-{i}")
                          for i, f in enumerate(figs))  # fmt: skip
         tmp.write_text(f"<html><head><meta charset='utf-8'></head><body>\n{html}\n</body></html>\n")
     written.append(target)

@@ -165,14 +165,12 @@ def map_units(
             if own:
                 client.close()
     elif int(workers) > 1 and total > 1:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor, as_completed
+        from cvirisk.sim.scale.pool import call_indexed, run_local  # workers die with this process
 
-        ctx = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=min(int(workers), total, os.cpu_count() or 1), mp_context=ctx) as pool:
-            futures = {pool.submit(run_unit, u): i for i, u in enumerate(units)}
-            for fut in as_completed(futures):
-                note(futures[fut], fut.result())
+        k = min(int(workers), total, os.cpu_count() or 1)
+        for i, rows in run_local(call_indexed, range(total), lambda i: (run_unit, i, units[i]), k,
+                                 name=lambda i: f"replication unit {i}"):  # fmt: skip
+            note(i, rows)
     else:
         for i, u in enumerate(units):
             note(i, run_unit(u))

@@ -164,3 +164,8 @@ def check_scheduler(address: str, what: str = "--scheduler", timeout: float = 5.
         raise InputError(
             f"{what} {text}: no Dask scheduler reachable at {host}:{port} within {timeout:g} s ({reason})"
         ) from None
+
+
+def call_indexed(fn: Callable[[Any], Any], index: int, item: Any) -> tuple[int, Any]:
+    """``(index, fn(item))``: lets :func:`run_local` run unhashable items by their position."""
+    return index, fn(item)
