@@ -81,6 +81,8 @@ class AalenJohansen:
             se = np.sqrt(np.clip(var, 0, None)) / (inc * np.abs(np.log(inc)))
             lower = np.exp(-np.exp(np.log(-np.log(inc)) + z * se))
             upper = np.exp(-np.exp(np.log(-np.log(inc)) - z * se))
+            none_yet = inc == 0  # only other causes so far: the incidence is exactly 0
+            lower, upper = np.where(none_yet, 0.0, lower), np.where(none_yet, 0.0, upper)
         start = min(0.0, float(t.min())) if entry_col is None else float(entry.min())
         # the curve starts at 0 just before the first time; an event at the start time is its first jump
         head = [] if len(times) and times[0] <= start else [start]

@@ -189,3 +189,124 @@ def test_overlay_errors(run, tmp_path):
     assert status == 2 and "--overlay needs hazard ratios" in err
     status, _, err = run(*base, "--model", "cox", "--overlay", "warp_drive", "--rename", "bmi5=bmi_per_5")
     assert status == 2 and "unknown transition 'warp_drive'" in err
+
+
+# --- issue 15: the bad cases of the analyst's survival toolkit, through the command line ---------
+
+BMT = str(dataset_path("bmt"))
+VETERAN = str(dataset_path("veteran"))
+
+
+def test_aj_with_events_at_time_zero_bmt_gives_finite_curves(run, tmp_path):
+    from sksurv.nonparametric import cumulative_incidence_competing_risks
+
+    for extra in ((), ("--strata", "dis")):
+        out = tmp_path / f"o{len(extra)}"
+        status, _, err = run(BMT, "--duration", "ftime", "--event", "status", "--model", "aj", *extra, "--out", out)
+        assert status == 0, err
+        summary = pd.read_csv(out / "summary.csv")
+        assert np.isfinite(summary[["cumulative_incidence", "lower", "upper"]].to_numpy()).all()
+    df = pd.read_csv(BMT)
+    times, cif = cumulative_incidence_competing_risks(df["status"].to_numpy(), df["ftime"].to_numpy(float))
+    whole = pd.read_csv(tmp_path / "o0" / "summary.csv")
+    step = np.searchsorted(whole["timeline"].to_numpy(), times, side="right") - 1  # the curve as a step function
+    np.testing.assert_allclose(whole["cumulative_incidence"].to_numpy()[step], cif[1], atol=1e-12)
+
+
+def test_fine_gray_model_on_bmt(run, tmp_path):
+    status, _, err = run(BMT, "--duration", "ftime", "--event", "status", "--model", "fg", "--covariates", "dis",
+                         "--event-of-interest", "2", "--out", tmp_path)
+    assert status == 0, err
+    summary = pd.read_csv(tmp_path / "summary.csv").set_index("covariate")
+    assert summary.loc["dis", "coef"] < 0  # AML relapses less than ALL in these data
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert any("subdistribution" in n for n in report["notes"])
+
+
+def test_entry_equal_to_exit_is_exit_2_for_every_model(run, tmp_path):
+    df = BASE.assign(entry=[0.0, 2.0, 0, 1, 0])  # row 2 enters when it leaves
+    path = _bad(tmp_path, "c.csv", df=df)
+    for model in ("cox", "weibull", "km", "pwexp"):
+        covs = ("--covariates", "x") if model != "km" else ()
+        status, _, err = run(path, "--duration", "time", "--event", "event", "--entry", "entry", *covs,
+                             "--model", model, "--out", tmp_path / model)
+        assert status == 2 and err.count("\n") == 1, err
+        assert "column 'entry': entry equal to exit ('time'; a row must be observed for some time) in rows 2" in err
+        assert not (tmp_path / model).exists()
+
+
+def test_text_covariates_and_formula_veteran(run, tmp_path):
+    status, _, err = run(VETERAN, "--duration", "time", "--event", "status", "--covariates", "karno,celltype,trt",
+                         "--model", "cox", "--out", tmp_path / "a")
+    assert status == 0, err
+    names = pd.read_csv(tmp_path / "a" / "summary.csv")["covariate"].tolist()
+    assert names == ["karno", "celltype[T.large]", "celltype[T.smallcell]", "celltype[T.squamous]", "trt[T.test]"]
+    status, _, err = run(VETERAN, "--duration", "time", "--event", "status", "--model", "cox", "--formula",
+                         "karno + C(celltype, contr.treatment('squamous')) + bs(age, df=3)", "--out", tmp_path / "b")
+    assert status == 0, err
+    report = json.loads((tmp_path / "b" / "report.json").read_text())
+    assert report["formula"].startswith("karno + C(celltype") and len(report["covariates"]) == 7
+    assert (tmp_path / "b" / "ph_test.csv").exists() and (tmp_path / "b" / "schoenfeld.html").exists()
+
+
+def test_id_like_columns_are_left_out_and_checked(run, tmp_path):
+    df = load_rossi().assign(person_id=np.arange(1, 433))
+    df.to_csv(tmp_path / "r.csv", index=False)
+    status, _, err = run(tmp_path / "r.csv", "--duration", "week", "--event", "arrest", "--model", "cox",
+                         "--out", tmp_path / "o")
+    assert status == 0, err
+    report = json.loads((tmp_path / "o" / "report.json").read_text())
+    assert "person_id" not in report["covariates"]
+    df.loc[5, "person_id"] = 1
+    df.to_csv(tmp_path / "r.csv", index=False)
+    status, _, err = run(tmp_path / "r.csv", "--duration", "week", "--event", "arrest", "--model", "cox",
+                         "--out", tmp_path / "p")
+    assert status == 2 and "column 'person_id': duplicate ids in rows 1, 6 (2 rows)" in err
+
+
+def test_overlay_rename_checks_units_and_warns_of_age_confounding(run, tmp_path):
+    rng = np.random.default_rng(5)
+    n = 600
+    bmi = rng.normal(27, 4, n)
+    df = pd.DataFrame({"t": rng.exponential(5, n), "e": (rng.random(n) < 0.7).astype(int), "bmi": bmi,
+                       "bmi5": (bmi - 25) / 5})
+    df.to_csv(tmp_path / "c.csv", index=False)
+    base = (tmp_path / "c.csv", "--duration", "t", "--event", "e", "--model", "cox", "--overlay", "edema")
+    status, _, err = run(*base, "--covariates", "bmi", "--rename", "bmi=bmi_per_5", "--out", tmp_path / "a")
+    assert status == 2 and "covariate 'bmi (as bmi_per_5)' has values outside -4 to 8" in err
+    assert not (tmp_path / "a").exists()
+    status, _, err = run(*base, "--covariates", "bmi5", "--rename", "bmi5=bmi_per_5", "--out", tmp_path / "b")
+    assert status == 0, err
+    assert "warning: the fit for 'edema' is on time since baseline with no age covariate" in err
+    assert "WARNING: the fit for 'edema'" in (tmp_path / "b" / "report.md").read_text()
+
+
+# --- issue 16 (a): argument checks of cvirisk fit, before any work ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--duration", "time", "--event", "time", "--model", "km"),
+         "column 'time' is given as both duration and event"),
+        (("--duration", "time", "--event", "event", "--model", "pwexp", "--covariates", "x", "--intervals", "-3"),
+         "--intervals -3: must be a whole number of at least 1"),
+        (("--duration", "time", "--event", "event", "--model", "pwexp", "--covariates", "x", "--intervals", "0"),
+         "--intervals 0: must be a whole number of at least 1"),
+        (("--duration", "time", "--event", "event", "--model", "aj", "--event-of-interest", "99"),
+         "--event-of-interest 99: no row of column 'event' has that cause (causes present: 1)"),
+        (("--duration", "time", "--event", "event", "--model", "aj", "--event-of-interest", "0"),
+         "--event-of-interest 0: causes are coded 1, 2, ..."),
+        (("--duration", "time", "--event", "event", "--model", "cox", "--covariates", "x", "--step-size", "2"),
+         "--step-size 2.0: must be in (0, 1]"),
+        (("--duration", "time", "--event", "event", "--model", "cox", "--covariates", "x", "--penalizer", "-1"),
+         "--penalizer -1.0: must be 0 or more"),
+        (("--duration", "time", "--event", "event", "--model", "cox", "--formula", "x + nope"), "--formula"),
+    ],
+)
+def test_fit_arguments_exit_2_one_line_nothing_written(run, tmp_path, args, message):
+    path = _bad(tmp_path, "c.csv", df=BASE)
+    status, out, err = run(path, *args, "--out", tmp_path / "o")
+    assert status == 2, err
+    assert err.count("\n") == 1 and "Traceback" not in err and message in err, err
+    assert not (tmp_path / "o").exists()
