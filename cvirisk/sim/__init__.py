@@ -13,6 +13,7 @@ True
 from __future__ import annotations
 
 import math
+import numbers
 import platform
 from collections.abc import Callable
 
@@ -95,8 +96,12 @@ def simulate(
         raise InputError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
     if not (isinstance(years, (int, float)) and math.isfinite(years) and years >= 0):
         raise InputError(f"years must be a finite non-negative number, not {years!r}")
+    if not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in (seed, replication)):
+        raise InputError(f"seed and replication must be whole numbers, not {seed!r} and {replication!r}")
     if int(seed) < 0 or int(replication) < 0:
         raise InputError("seed and replication must be non-negative integers")
+    if len(cohort) == 0:
+        raise InputError("cohort: no persons")
     if engine == "fast":
         from cvirisk.sim.fast import simulate_fast
 

@@ -204,3 +204,21 @@ def test_every_command_is_covered():
 
     covered = {c.values[0][0] for c in _cases()}
     assert covered == set(COMMANDS)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "fragment"),
+    [
+        ({"seed": 1.7}, "whole numbers"),
+        ({"seed": True}, "whole numbers"),
+        ({"replication": 0.5}, "whole numbers"),
+        ({"cohort": uniform_cohort(3).iloc[:0]}, "cohort: no persons"),
+    ],
+)
+def test_the_python_api_refuses_what_it_cannot_take(kwargs, fragment):
+    from cvirisk import simulate
+    from cvirisk.exceptions import InputError
+
+    kwargs = {"cohort": uniform_cohort(3), "years": 1, **kwargs}
+    with pytest.raises(InputError, match=fragment):
+        simulate(**kwargs)
