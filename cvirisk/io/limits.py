@@ -1,10 +1,9 @@
 """Will a run fit on this machine? Rough size estimates, checked before any work.
 
-The per-person figures were measured with ``/usr/bin/time -f %M`` (peak resident memory)
-on ``cvirisk cohort`` and ``cvirisk simulate`` at two cohort sizes, taking the slope
-(see ``benchmarks/bench_limits.py``). They are deliberately generous: the point is to
-refuse a run that cannot possibly fit (``--n 1e12``) with a clear estimate, not to squeeze
-the last gigabyte.
+The per-person figures come from the peak resident memory of ``cvirisk cohort`` and
+``cvirisk simulate`` at two cohort sizes, taking the slope (``benchmarks/bench_limits.py``
+measures them again). They are deliberately generous: the point is to refuse a run that
+cannot possibly fit (``--n 1e12``) with a clear estimate, not to squeeze the last gigabyte.
 
 Examples
 --------
@@ -24,9 +23,10 @@ __all__ = [
     "available_memory", "human_bytes", "check_memory", "check_units",
 ]  # fmt: skip
 
-#: Peak bytes per person of generating a cohort (measured about 210).
-PER_PERSON_COHORT = 400
-#: Peak bytes per person of simulating 20 years in one piece (measured about 5,000).
+#: Peak bytes per person of generating a cohort (measured 210 from 100,000 to 1,000,000
+#: persons, 600 from 5,000 to 40,000).
+PER_PERSON_COHORT = 1_000
+#: Peak bytes per person of simulating 20 years in one piece (measured 4,300-5,000).
 PER_PERSON_SIMULATE = 8_000
 #: Bytes of memory per byte of a cohort file read whole (pandas objects for text columns).
 PER_PERSON_FILE_ROW = 10
