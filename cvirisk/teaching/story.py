@@ -29,7 +29,7 @@ Examples
 >>> found.steps[0][0], found.person_id is not None
 ('all persons in the cohort', True)
 >>> story = patient_story(res.events, res.persons, found.person_id)
->>> story.lines["event"].isin(["ceap"]).any()
+>>> bool(story.lines["event"].isin(["ceap"]).any())
 True
 """
 
@@ -46,7 +46,7 @@ from cvirisk.exceptions import InputError
 from cvirisk.teaching import _content
 from cvirisk.teaching.details import read_event_details
 
-__all__ = ["OUTCOMES", "Search", "Story", "find_typical_person", "patient_story", "radiograph_panels",
+__all__ = ["OUTCOMES", "Search", "Story", "eap", "find_typical_person", "patient_story", "radiograph_panels",
            "typical_profiles"]
 
 #: Outcomes a search can ask for, and what in the log shows them.
@@ -264,6 +264,27 @@ def _sentence(kind: str, base: str, detail: str, leg: str, number: float, settin
     return string.Formatter().vformat(tpl, (), fields)
 
 
+def eap(failures: set[str]) -> str:
+    """The E, A and P of CEAP from the valve failures a leg has (``superficial``, ``deep_primary``, ...).
+
+    E: ``Ec`` congenital, ``Es`` secondary (post-thrombotic), ``Ep`` primary, ``En`` no venous cause
+    found; A: ``As`` superficial, ``Ad`` deep, ``An`` none; P: ``Pr`` reflux, ``Pn`` none. Reflux
+    is all the model has (no obstruction): a leg without a failed valve is ``En, An, Pn``.
+
+    >>> eap({"superficial", "deep_post_thrombotic"})
+    'Es,p, As,d, Pr'
+    >>> eap(set())
+    'En, An, Pn'
+    """
+    e = [code for code, names in (("c", {"congenital"}), ("s", {"deep_post_thrombotic"}),
+                                  ("p", {"superficial", "deep_primary"})) if failures & names]
+    a = [code for code, names in (("s", {"superficial", "congenital"}),
+                                  ("d", {"deep_primary", "deep_post_thrombotic", "congenital"})) if failures & names]
+    if not failures:
+        return "En, An, Pn"
+    return f"E{','.join(e)}, A{','.join(a)}, Pr"
+
+
 def _intro(person: pd.Series | None, pid: int) -> str:
     if person is None:
         return f"Person {pid}."
@@ -307,12 +328,21 @@ def patient_story(events: pd.DataFrame, persons: pd.DataFrame | None, person_id:
     per_leg = "leg" in events.columns
     kinds = _content()["events"]
     rows = []
+    failures: dict[str, set[str]] = {}
     for r in d.itertuples(index=False):
+        if r.event == "valve_failure":
+            failures.setdefault(r.leg, set()).add(r.base)
+        elif r.event == "surgery" and r.base == "done":  # the operation removes superficial reflux
+            for leg in list(failures) if not r.leg else [r.leg]:
+                failures[leg] = failures.get(leg, set()) - {"superficial"}
         if r.event == "entry" and r.detail == "history_start":
             continue
         section = {"left": "Left leg", "right": "Right leg"}.get(r.leg, "The person" if per_leg
                                                                  else "The person and the legs")
         text = _sentence(r.event, r.base, r.detail, r.leg, r.number, r.setting, r.resolved, per_leg)
+        if r.event == "ceap":
+            own = failures.get(r.leg, set()) if per_leg else set().union(*failures.values()) if failures else set()
+            text += f" Full CEAP: {r.detail}, {eap(own)}."
         spec = kinds.get(r.event, {"mark": "circle", "label": r.event})
         rows.append({"section": section, "age": r.age, "t": r.t, "leg": r.leg, "event": r.event,
                      "detail": r.detail, "ceap_class": r.ceap_class, "mark": spec["mark"], "label": spec["label"],

@@ -32,8 +32,10 @@ def _told_lines(story: S.Story) -> list[dict]:
 def _agrees(story: S.Story, events: pd.DataFrame) -> None:
     """Each told line against the log, in the log's order within each section."""
     d = read_event_details(events[events["person_id"] == story.person_id])
+    d = d.assign(pos=np.arange(len(d)))  # the log's order
     d = d[~((d["event"] == "entry") & (d["detail"] == "history_start"))]
     told = _told_lines(story)
+    failures = d[d["event"] == "valve_failure"]
     assert len(told) == len(d), "every event of the person is told once"
     labels = {k: v["label"] for k, v in S._content()["events"].items()}
     # the story groups by section (leg), keeping the log's order within each
@@ -48,6 +50,14 @@ def _agrees(story: S.Story, events: pd.DataFrame) -> None:
             assert f"{row.leg} leg" in text or row.event in ("dvt",) and "leg" in text
         if row.event == "ceap":
             assert re.search(rf"\bCEAP {row.detail}\b", text), (text, row.detail)
+            # E-A-P: no valve failure yet in this leg -> En, An, Pn; a failed deep valve -> Ad and reflux
+            before = failures[(failures["pos"] < row.pos) & ((failures["leg"] == row.leg) | (row.leg == ""))]
+            full = text.split("Full CEAP: ")[1]
+            assert full.startswith(f"{row.detail}, ")
+            if before.empty:
+                assert full.endswith("En, An, Pn."), text
+            if before["base"].isin(["deep_primary", "deep_post_thrombotic"]).any():
+                assert re.search(r"A(s,)?d, Pr\.$", full), text
         elif row.event == "calcification":
             assert f"({row.detail} calcification)" in text
         elif row.event == "valve_failure":
