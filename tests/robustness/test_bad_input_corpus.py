@@ -151,6 +151,11 @@ def _cases():
         ("simulate-scheduler-protocol", ["simulate", "--n", "20", *SIM, "--scheduler", "ftp://x:1", "--out", "{tmp}/out"], "unknown protocol"),
         ("simulate-out-is-file", ["simulate", "--n", "5", *SIM, "--out", "{tmp}/a_file"], "a_file: exists and is not a folder"),
         ("simulate-out-under-file", ["simulate", "--n", "5", *SIM, "--out", "{tmp}/a_file/sub"], "a_file is a file"),
+        # a folder this process cannot write in, even as root (sysfs refuses new files)
+        ("simulate-out-read-only", ["simulate", "--n", "5", *SIM, "--out", "/sys/cvirisk-out"], "cannot write in /sys"),
+        ("cohort-out-read-only", ["cohort", "--n", "5", "--out", "/sys/cvirisk.parquet"], "cannot write in /sys"),
+        ("scenario-out-read-only", ["scenario", "--scenario", "smoking_down_third", "--n", "10", "--out", "/sys/cvirisk-out"], "cannot write in /sys"),
+        ("calibrate-out-read-only", ["calibrate", "--report-only", "--out", "/sys/cvirisk-out"], "cannot write in /sys"),
         ("simulate-out-foreign", ["simulate", "--n", "5", *SIM, "--out", "{tmp}/foreign"], "holds other files"),
         ("simulate-chunked-out-foreign", ["simulate", "--n", "5", *CHUNKED, "--out", "{tmp}/foreign"], "holds other files"),
         # cohort
