@@ -5,12 +5,14 @@ Public names (see each module for details):
 * tables: :func:`survival_table`, :func:`interval_censored_table`, :func:`time_varying_table`,
   :func:`baseline_features`, :data:`ENDPOINTS`;
 * fitters over lifelines: :class:`KaplanMeier`, :class:`CoxPH`, :class:`TimeVaryingCox`,
-  :class:`WeibullAFT`, :class:`AalenJohansen`, :class:`CauseSpecificCox`;
+  :class:`WeibullAFT`, :class:`AalenJohansen`, :class:`CauseSpecificCox`, :class:`FineGray`;
+* covariates through formulas: :class:`Design`;
 * large cohorts: :class:`PiecewiseExponential`;
 * risk: :class:`RiskModel`, :func:`evaluate`;
 * parameter recovery: :func:`recovery.recover`, :func:`recovery.simulate_piecewise`;
 * fit to simulate: :func:`param_overlay`, :func:`overlay_tree`;
-* a user's cohort table: :func:`fit_model` (what ``cvirisk fit`` and the dashboard call).
+* a user's cohort table: :func:`fit_model` (what ``cvirisk fit`` and the dashboard call),
+  :func:`evaluate_fit` (apparent and optimism-corrected), :func:`risk_interval`.
 
 Submodules are imported lazily, so ``import cvirisk.survival`` does no work.
 """
@@ -43,6 +45,10 @@ _EXPORTS = {
     "fit_model": "cohort_fit",
     "CohortFit": "cohort_fit",
     "MODELS": "cohort_fit",
+    "FineGray": "competing",
+    "Design": "design",
+    "evaluate_fit": "cohort_fit",
+    "risk_interval": "cohort_fit",
 }
 
 __all__ = sorted(_EXPORTS)

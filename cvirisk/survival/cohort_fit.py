@@ -29,7 +29,7 @@ import pandas as pd
 from cvirisk.exceptions import InputError
 from cvirisk.io.cohort_file import CohortColumns
 
-__all__ = ["MODELS", "REGRESSION_MODELS", "CohortFit", "fit_model"]
+__all__ = ["MODELS", "REGRESSION_MODELS", "CohortFit", "FittedRisk", "evaluate_fit", "fit_model", "risk_interval"]
 
 #: Model names accepted by :func:`fit_model` and ``cvirisk fit --model``.
 MODELS = ("km", "cox", "weibull", "aj", "pwexp", "fg")
@@ -56,6 +56,11 @@ class CohortFit:
     design: Any = None
     checks: pd.DataFrame | None = None
     notes: list[str] = field(default_factory=list)
+    options: dict = field(default_factory=dict)
+
+    def refit(self, df: pd.DataFrame) -> CohortFit:
+        """The same specification fitted to ``df`` (no PH tests): what bootstrap validation refits."""
+        return fit_model(df, self.columns, self.name, **{**self.options, "ph_test": False})
 
     def predict_risk(self, rows: pd.DataFrame, horizon: float) -> np.ndarray:
         """Risk of the event (cumulative incidence of the cause for ``fg``) by ``horizon``, one value a row.
@@ -150,6 +155,9 @@ def fit_model(
         raise InputError(f"--strata is supported by km, aj and cox, not by {model}")
     if model == "fg" and columns.entry is not None:
         raise InputError("--model fg does not support --entry (the censoring weights assume a common time origin)")
+    options = {"alpha": alpha, "event_of_interest": event_of_interest, "n_intervals": n_intervals,
+               "breakpoints": breakpoints, "formula": formula, "penalizer": penalizer, "l1_ratio": l1_ratio,
+               "step_size": step_size, "max_steps": max_steps}
     design = (Design(formula) if formula else Design.from_covariates(covs)).fit(df)
     data = _design_frame(df, columns, design)
     names = design.columns_
@@ -171,20 +179,81 @@ def fit_model(
             if checks.loc[worst, "p"] < 0.05:
                 notes.append(f"proportional hazards doubtful for {worst} (scaled Schoenfeld test p = "
                              f"{checks.loc[worst, 'p']:.3g}); consider strata or a time interaction")
-        return CohortFit(m, m.summary.reset_index(), figures, model, columns, design, checks, notes)
+        return CohortFit(m, m.summary.reset_index(), figures, model, columns, design, checks, notes, options)
     if model == "weibull":
         m = WeibullAFT(alpha=alpha, penalizer=penalizer).fit(data, columns.duration, columns.event, columns.entry,
                                                              covariates=names)
         return CohortFit(m, m.summary.reset_index(), {"coefficients": m.plot_coefficients()}, model, columns,
-                         design, notes=notes)
+                         design, notes=notes, options=options)
     if model == "fg":
         m = FineGray(alpha=alpha, penalizer=penalizer).fit(data, columns.duration, columns.event,
                                                            event_of_interest, covariates=names)
         notes.append(f"subdistribution hazard ratios of cause {event_of_interest}; other causes compete")
         return CohortFit(m, m.summary.reset_index(), {"hazard_ratios": m.plot_hazard_ratios()}, model, columns,
-                         design, notes=notes)
+                         design, notes=notes, options=options)
     m = PiecewiseExponential(breakpoints=breakpoints, n_intervals=n_intervals, alpha=alpha)
     m.fit(data, columns.duration, columns.event, columns.entry, covariates=names)
     return CohortFit(m, m.summary.reset_index(),
                      {"hazard_ratios": m.plot_hazard_ratios(), "baseline_hazard": m.plot_baseline_hazard()},
-                     model, columns, design, notes=notes)
+                     model, columns, design, notes=notes, options=options)
+
+
+class FittedRisk:
+    """A regression :class:`CohortFit` seen as a risk model by :func:`cvirisk.survival.evaluate`."""
+
+    def __init__(self, fit: CohortFit):
+        if fit.design is None:
+            raise InputError(f"--model {fit.name} has no covariates: nothing to evaluate")
+        self.fit = fit
+        self.duration_col_ = fit.columns.duration
+        self.event_col_ = fit.columns.event
+        self.cause_col_ = fit.columns.event if fit.name in CAUSE_MODELS else None
+        self.event_of_interest_ = fit.options.get("event_of_interest", 1)
+
+    def predict_risk(self, df: pd.DataFrame, horizon):
+        times = np.atleast_1d(np.asarray(horizon, float))
+        out = np.vstack([self.fit.predict_risk(df, h) for h in times])
+        return out[0] if np.ndim(horizon) == 0 else out
+
+
+def evaluate_fit(fit: CohortFit, df: pd.DataFrame, horizons: Sequence[float] | None = None, *,
+                 bootstrap: int = 0, seed: int = 1) -> dict:
+    """Discrimination and calibration of the fitted model itself (see :func:`cvirisk.survival.evaluate`).
+
+    Risks are measured from the time origin, so fits with delayed entry are refused.
+    """
+    from cvirisk.survival.risk import evaluate
+
+    if fit.columns is not None and fit.columns.entry is not None:
+        raise InputError("evaluation needs time since the origin: the fit has delayed entry (--entry)")
+    return evaluate(FittedRisk(fit), df, horizons, bootstrap=bootstrap, seed=seed,
+                    refit=lambda d: FittedRisk(fit.refit(d)))
+
+
+def risk_interval(fit: CohortFit, df: pd.DataFrame, rows: pd.DataFrame, horizon: float, *,
+                  n_boot: int = 200, seed: int = 1, alpha: float = 0.05) -> pd.DataFrame:
+    """Each row's risk by ``horizon`` with a percentile bootstrap interval.
+
+    The model is refitted on ``n_boot`` bootstrap samples of ``df`` (persons drawn with
+    replacement, from ``seed``); the interval holds the middle ``1 - alpha`` of the refits'
+    predictions. Columns ``risk, lower, upper``, plus ``samples`` (refits that succeeded).
+    """
+    import warnings
+
+    from cvirisk.random import generator
+
+    point = fit.predict_risk(rows, horizon)
+    rng = generator(seed, "survival.risk_interval")
+    draws = []
+    for _ in range(int(n_boot)):
+        sample = df.iloc[rng.integers(0, len(df), len(df))].reset_index(drop=True)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                draws.append(fit.refit(sample).predict_risk(rows, horizon))
+        except (InputError, ValueError, np.linalg.LinAlgError):
+            continue
+    if len(draws) < 10:
+        raise InputError(f"risk interval: only {len(draws)} of {n_boot} bootstrap refits succeeded")
+    q = np.quantile(np.vstack(draws), [alpha / 2, 1 - alpha / 2], axis=0)
+    return pd.DataFrame({"risk": point, "lower": q[0], "upper": q[1], "samples": len(draws)}, index=rows.index)

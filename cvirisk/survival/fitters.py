@@ -354,7 +354,7 @@ class CoxPH(_Fitted):
         cols = self._cols
         cph = CoxPHFitter(alpha=self.alpha, penalizer=self.penalizer, l1_ratio=self.l1_ratio, strata=self.strata_)
         self._fit_quietly(cph.fit, data, cols["duration"], cols["event"], entry_col=cols["entry"],
-                          strata=self.strata_, initial_point=self.params_.to_numpy(),
+                          strata=self.strata_, initial_point=self.params_.to_numpy().copy(),  # lifelines scales it in place
                           fit_options=self._fit_options())
         return cph
 

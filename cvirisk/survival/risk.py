@@ -88,7 +88,8 @@ def _status(model: RiskModel, data: pd.DataFrame) -> tuple[np.ndarray, np.ndarra
     time = data[model.duration_col_].to_numpy(float)
     if model.cause_col_ is not None:
         code = data[model.cause_col_].to_numpy().astype(int)
-        return time, np.where(code == 0, 0, np.where(code == 1, 1, 2))
+        k = getattr(model, "event_of_interest_", 1)
+        return time, np.where(code == 0, 0, np.where(code == k, 1, 2))
     return time, data[model.event_col_].to_numpy().astype(int)
 
 
@@ -118,22 +119,12 @@ def valid_horizons(time: np.ndarray, status: np.ndarray, horizons: Sequence[floa
     return keep, dropped
 
 
-def evaluate(model: RiskModel, data: pd.DataFrame, horizons: Sequence[float] | None = None,
-             *, n_grid: int = 20) -> dict:
-    """Evaluate a fitted :class:`RiskModel` on ``data`` at valid ``horizons``.
+METRICS = ("harrell_c", "uno_c", "brier", "auc", "ici", "e50", "e90")
 
-    Returns a dict with ``metrics`` (a frame indexed by horizon: ``harrell_c, uno_c, brier,
-    auc, ici, e50, e90``), ``integrated_brier`` (over the valid range, ``n_grid`` points;
-    NaN with fewer than two valid horizons), ``dropped`` (horizon -> reason), ``calibration``
-    (horizon -> curve frame) and ``figure`` (the calibration plot).
-    """
-    from cvirisk.survival.plots import calibration_figure
 
+def _metrics(model, data: pd.DataFrame, keep: list[float]) -> tuple[pd.DataFrame, dict]:
     time, status = _status(model, data)
-    keep, dropped = valid_horizons(time, status, horizons)
-    if not keep:
-        raise InputError(f"evaluate: no valid horizon; dropped {dropped}")
-    risks = model.predict_risk(data, keep)
+    risks = np.atleast_2d(model.predict_risk(data, keep))
     rows, curves = [], {}
     for h, r in zip(keep, risks, strict=True):
         cal = M.calibration(time, status, r, h)
@@ -146,10 +137,72 @@ def evaluate(model: RiskModel, data: pd.DataFrame, horizons: Sequence[float] | N
             "auc": M.cumulative_dynamic_auc(time, status, r, h),
             "ici": cal["ici"], "e50": cal["e50"], "e90": cal["e90"],
         })
-    table = pd.DataFrame(rows).set_index("horizon")
+    return pd.DataFrame(rows).set_index("horizon"), curves
+
+
+def _refit_risk_model(model: RiskModel):
+    def refit(data: pd.DataFrame) -> RiskModel:
+        return RiskModel(model.covariates_, model.penalizer).fit(data, model.duration_col_, model.event_col_,
+                                                                 model.cause_col_)
+
+    return refit
+
+
+def evaluate(model: RiskModel, data: pd.DataFrame, horizons: Sequence[float] | None = None,
+             *, n_grid: int = 20, bootstrap: int = 0, seed: int = 1, refit=None) -> dict:
+    """Evaluate a fitted :class:`RiskModel` on ``data`` at valid ``horizons``.
+
+    Returns a dict with ``metrics`` (a frame indexed by horizon: ``harrell_c, uno_c, brier,
+    auc, ici, e50, e90``: the apparent figures, model and data the same), ``integrated_brier``
+    (over the valid range, ``n_grid`` points; NaN with fewer than two valid horizons),
+    ``dropped`` (horizon -> reason), ``calibration`` (horizon -> curve frame) and
+    ``figure`` (the calibration plot).
+
+    With ``bootstrap=B > 0`` it adds Harrell's optimism correction (Harrell, Lee & Mark,
+    Stat Med 1996;15:361-87): the model is refitted on ``B`` bootstrap samples (drawn from
+    ``seed``); each refit's figures on its own sample minus those on ``data`` estimate the
+    optimism; ``optimism`` is its mean by horizon and metric, ``corrected`` the apparent
+    figures minus it, ``bootstrap_used`` the samples whose refit and evaluation succeeded.
+    ``refit(data) -> model`` refits the same specification (default: a RiskModel like ``model``).
+    """
+    from cvirisk.survival.plots import calibration_figure
+
+    time, status = _status(model, data)
+    keep, dropped = valid_horizons(time, status, horizons)
+    if not keep:
+        raise InputError(f"evaluate: no valid horizon; dropped {dropped}")
+    table, curves = _metrics(model, data, keep)
     ibs = float("nan")
     if len(keep) >= 2:
         grid = np.linspace(keep[0], keep[-1], n_grid)
         ibs = M.integrated_brier_score(time, status, model.predict_risk(data, grid), grid)
-    return {"metrics": table, "integrated_brier": ibs, "dropped": dropped, "calibration": curves,
-            "figure": calibration_figure(curves, title="calibration")}
+    out = {"metrics": table, "integrated_brier": ibs, "dropped": dropped, "calibration": curves,
+           "figure": calibration_figure(curves, title="calibration")}
+    if bootstrap:
+        out.update(_optimism(model, data, keep, table, int(bootstrap), seed, refit or _refit_risk_model(model)))
+    return out
+
+
+def _optimism(model, data, keep, apparent, n_boot, seed, refit) -> dict:
+    import warnings
+
+    from cvirisk.random import generator
+
+    rng = generator(seed, "survival.evaluate.bootstrap")
+    diffs = []
+    n = len(data)
+    for _ in range(n_boot):
+        sample = data.iloc[rng.integers(0, n, n)].reset_index(drop=True)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                m = refit(sample)
+                own, _ = _metrics(m, sample, keep)
+                test, _ = _metrics(m, data, keep)
+        except (InputError, ValueError, np.linalg.LinAlgError):
+            continue  # a sample without events by a horizon, or a singular refit: not counted
+        diffs.append((own - test)[list(METRICS)].to_numpy(float))
+    if not diffs:
+        raise InputError("evaluate: no bootstrap sample could be refitted and evaluated")
+    optimism = pd.DataFrame(np.nanmean(np.stack(diffs), axis=0), index=apparent.index, columns=list(METRICS))
+    return {"optimism": optimism, "corrected": apparent[list(METRICS)] - optimism, "bootstrap_used": len(diffs)}

@@ -223,3 +223,42 @@ def test_convergence_controls_reach_lifelines():
 
     with pytest.warns(ConvergenceWarning):
         CoxPH(max_steps=1).fit(load_rossi(), "week", "arrest")
+
+
+def test_cohort_fit_predictions_equal_lifelines_after_the_ph_test_rossi():
+    """fit_model runs the PH test after the fit; the model's coefficients and risks must not change."""
+    from lifelines import CoxPHFitter
+
+    from cvirisk.io.cohort_file import CohortColumns
+    from cvirisk.survival.cohort_fit import fit_model
+
+    df = load_rossi()[["week", "arrest", "fin", "age", "prio"]]
+    res = fit_model(df, CohortColumns("week", "arrest", covariates=("fin", "age", "prio")), "cox")
+    assert res.checks is not None
+    ref = CoxPHFitter().fit(df, "week", "arrest")
+    np.testing.assert_allclose(res.model.params_.to_numpy(), ref.params_.to_numpy(), rtol=1e-9)
+    expected = 1 - ref.predict_survival_function(df, times=[40.0]).to_numpy()[0]  # week 40 is an event time
+    np.testing.assert_allclose(res.predict_risk(df, 40.0), expected, rtol=1e-9)
+
+
+def test_optimism_corrected_validation_and_risk_intervals():
+    """Bootstrap validation lowers the apparent C of a model with six useless covariates (seeded:
+    20 refits); a person's bootstrap risk interval covers the risk of the data-generating model
+    (hazard 0.1 then 0.2 a year, HR 2 for x)."""
+    from cvirisk.io.cohort_file import CohortColumns
+    from cvirisk.survival.cohort_fit import evaluate_fit, fit_model, risk_interval
+    from cvirisk.survival.recovery import simulate_piecewise
+
+    noise = [f"n{i}" for i in range(6)]  # six covariates without effect: the apparent fit is optimistic
+    df = simulate_piecewise(300, {"x": np.log(2.0), **dict.fromkeys(noise, 0.0)}, generator(21, "test.optimism"),
+                            kinds=dict.fromkeys(noise, "normal"))
+    res = fit_model(df, CohortColumns("duration", "event", covariates=("x", *noise)), "cox", ph_test=False)
+    ev = evaluate_fit(res, df, [1.0, 2.0], bootstrap=20, seed=4)
+    assert ev["bootstrap_used"] == 20
+    assert (ev["optimism"]["harrell_c"] > 0).all()
+    assert (ev["corrected"]["harrell_c"] < ev["metrics"]["harrell_c"]).all()
+    person = pd.DataFrame({"x": [1.0], **{c: [0.0] for c in noise}})
+    band = risk_interval(res, df, person, 2.0, n_boot=100, seed=5)
+    truth = 1 - np.exp(-2.0 * (0.1 * 1 + 0.2 * 1))  # H0(2) = 0.1 + 0.2 (simulate_piecewise's rates), HR 2
+    assert band.loc[0, "lower"] <= band.loc[0, "risk"] <= band.loc[0, "upper"]
+    assert band.loc[0, "lower"] <= truth <= band.loc[0, "upper"]
