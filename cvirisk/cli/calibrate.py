@@ -87,7 +87,8 @@ def run(args: argparse.Namespace) -> int:
 
     # before any work: the output folder (a report-only run keeps the search/ folder beside it)
     folder = ResultFolder(args.out, "--out", signature=("report.md", "calibrated.yaml"),
-                          keep=("search",) if args.report_only else ())  # fmt: skip
+                          keep=("search",) if args.report_only else (),
+                          inputs=[("--targets", args.targets), ("--params", args.params)])  # fmt: skip
     folder.open()
     targets = load_targets(args.targets)
     params = load_params_from_args(args)

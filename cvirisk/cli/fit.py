@@ -246,7 +246,7 @@ def run(args: argparse.Namespace) -> int:
 
     mapping = _mapping(args.map)
     _check_arguments(args)  # arguments first: a bad one leaves nothing behind
-    folder = ResultFolder(args.out, "--out", signature=("report.json",))
+    folder = ResultFolder(args.out, "--out", signature=("report.json",), inputs=[("FILE", args.file)])
     folder.open()  # before any work: checked, locked; written as a set by commit() below
     path = Path(args.file)
     raw = read_table(path)

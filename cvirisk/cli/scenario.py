@@ -70,7 +70,8 @@ def run(args: argparse.Namespace) -> int:
     from cvirisk.io.result_folder import ResultFolder
     from cvirisk.scenarios.cli_run import run_command
 
-    folder = ResultFolder(args.out, "--out", signature=("manifest.json",))
+    inputs = [("--baseline", args.baseline), *(("--scenario", s) for s in args.scenario)]
+    folder = ResultFolder(args.out, "--out", signature=("manifest.json",), inputs=inputs)
     if args.scheduler:
         from cvirisk.sim.scale.pool import check_scheduler
 

@@ -61,10 +61,11 @@ def run(args: argparse.Namespace) -> int:
 
     large = wants_runner(args)
     # before any work: the output folder, the scheduler, the parameters, the sizes, the cohort file
+    inputs = [("--cohort", args.cohort), ("--params", args.params)]
     if large:
-        out = check_output_folder(args.out, "--out", signature=("run.json",))
+        out = check_output_folder(args.out, "--out", signature=("run.json",), inputs=inputs)
     else:  # takes the lock: a second run into the same folder is refused here
-        folder = ResultFolder(args.out, "--out", signature=("manifest.json",))
+        folder = ResultFolder(args.out, "--out", signature=("manifest.json",), inputs=inputs)
         tmp = folder.open()
         out = folder.folder
     if args.scheduler:

@@ -12,7 +12,8 @@ A command that writes several files into ``--out`` does it through a :class:`Res
    the folder locked; the lock file is removed on release (with an inode check on
    acquisition, so removal cannot let two runs in). ``fcntl`` rather than the ``filelock``
    package: it is not installed here, and plain ``flock`` is all this needs (POSIX only);
-3. the run writes into a temporary sibling folder ``.NAME.tmp-XXXX``; on success it is
+3. the run writes into a temporary sibling folder ``.NAME.tmp-XXXX`` (so the folder's parent
+   must be writable too); on success it is
    renamed into place (exchanged atomically with an existing folder where the kernel
    supports ``renameat2``, otherwise the old folder is moved aside first), so readers see
    the old set or the new set, never a mix; on failure it is removed. Temporaries that a
@@ -74,11 +75,30 @@ def _nearest_existing(path: Path, what: str) -> Path:
     return Path.cwd()  # pragma: no cover - a relative path always has "." as an ancestor
 
 
-def check_output_folder(path: str | os.PathLike[str], what: str = "--out", signature: Iterable[str] = ()) -> Path:
-    """Check before any work that ``path`` can receive this command's result (see the module docstring)."""
+def check_output_folder(
+    path: str | os.PathLike[str],
+    what: str = "--out",
+    signature: Iterable[str] = (),
+    inputs: Iterable[tuple[str, str | os.PathLike[str] | None]] = (),
+) -> Path:
+    """Check before any work that ``path`` can receive this command's result (see the module docstring).
+
+    ``inputs`` are ``(option, path)`` of the files the run reads: none may lie inside the
+    folder, which is replaced as a whole.
+    """
     out = Path(path)
     if str(path).strip() == "":
         raise InputError(f"{what}: empty path")
+    real = Path(os.path.realpath(out))
+    cwd = Path(os.path.realpath(os.getcwd()))
+    if real == cwd or real in cwd.parents:
+        raise InputError(f"{what} {path}: is the current folder or holds it; name a folder inside it")
+    for option, item in inputs:
+        if item is not None and real in Path(os.path.realpath(item)).parents:
+            raise InputError(
+                f"{option} {item}: lies inside {what} {path}, which is replaced as a whole; "
+                "move it or use another output folder"
+            )
     if out.exists() or out.is_symlink():
         if not out.is_dir():
             raise InputError(f"{what} {path}: exists and is not a folder")
@@ -117,7 +137,8 @@ class FolderLock:
     def __init__(self, folder: str | os.PathLike[str], what: str = "--out") -> None:
         self.folder = Path(folder)
         self.what = what
-        self.path = self.folder.absolute().parent / f".{self.folder.name}.lock"
+        absolute = Path(os.path.abspath(self.folder))
+        self.path = absolute.parent / f".{absolute.name}.lock"
         self._fd: int | None = None
         self._nested = False
 
@@ -177,7 +198,7 @@ class FolderLock:
 
 def remove_stale(folder: str | os.PathLike[str]) -> list[Path]:
     """Remove the temporary siblings ``.NAME.tmp-*`` / ``.NAME.old-*`` of ``folder`` (call under its lock)."""
-    folder = Path(folder).absolute()
+    folder = Path(os.path.abspath(folder))
     removed = []
     if not folder.parent.is_dir():
         return removed
@@ -219,7 +240,7 @@ def install(tmp: str | os.PathLike[str], final: str | os.PathLike[str]) -> Path:
 
 def temporary_sibling(final: str | os.PathLike[str]) -> Path:
     """A new empty folder ``.NAME.tmp-XXXX`` beside ``final`` (permissions as a plain mkdir)."""
-    final = Path(final).absolute()
+    final = Path(os.path.abspath(final))
     final.parent.mkdir(parents=True, exist_ok=True)
     path = Path(tempfile.mkdtemp(prefix=f".{final.name}{_TMP}", dir=final.parent))
     os.chmod(path, 0o777 & ~_umask())
@@ -279,23 +300,25 @@ class ResultFolder:
         (e.g. ``search`` beside a calibration report).
     """
 
-    def __init__(self, folder, what: str = "--out", signature: Iterable[str] = (), keep: Iterable[str] = ()):
+    def __init__(self, folder, what: str = "--out", signature: Iterable[str] = (), keep: Iterable[str] = (),
+                 inputs: Iterable[tuple[str, str | os.PathLike[str] | None]] = ()):  # fmt: skip
         self.folder = Path(folder)
         self.what = what
         self.signature = tuple(signature)
         self.keep = tuple(keep)
+        self.inputs = tuple(inputs)
         self.lock = FolderLock(self.folder, what)
         self.path: Path | None = None
         self._made: list[Path] = []
 
     def open(self) -> Path:
         """Check the folder, take the lock, clear stale temporaries; return the temporary folder."""
-        check_output_folder(self.folder, self.what, self.signature)
-        absolute = self.folder.absolute()
+        check_output_folder(self.folder, self.what, self.signature, self.inputs)
+        absolute = Path(os.path.abspath(self.folder))
         self._made = [p for p in reversed(absolute.parents) if not p.exists()]
         self.lock.acquire()
         try:
-            check_output_folder(self.folder, self.what, self.signature)  # again, now that we hold the lock
+            check_output_folder(self.folder, self.what, self.signature, self.inputs)  # again, under the lock
             remove_stale(self.folder)
             self.path = temporary_sibling(absolute)
         except BaseException:
@@ -307,7 +330,7 @@ class ResultFolder:
     def commit(self) -> Path:
         """Put the temporary folder in place of the final one; release the lock."""
         assert self.path is not None, "open() first"
-        final = self.folder.absolute()
+        final = Path(os.path.abspath(self.folder))
         try:
             if final.is_dir():
                 for name in self.keep:

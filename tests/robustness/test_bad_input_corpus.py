@@ -106,6 +106,9 @@ def work(tmp_path):
     (tmp_path / "d.parquet").mkdir()
     (tmp_path / "foreign").mkdir()
     (tmp_path / "foreign" / "thesis.docx").write_text("mine\n")
+    (tmp_path / "prev").mkdir()  # an earlier result, with the user's cohort file put inside it
+    (tmp_path / "prev" / "manifest.json").write_text("{}\n")
+    _cohort().to_csv(tmp_path / "prev" / "cohort.csv", index=False)
     from cvirisk.calibration import targets_path
 
     (tmp_path / "targets_empty.csv").write_text("")
@@ -156,6 +159,9 @@ def _cases():
         ("cohort-out-read-only", ["cohort", "--n", "5", "--out", "/sys/cvirisk.parquet"], "cannot write in /sys"),
         ("scenario-out-read-only", ["scenario", "--scenario", "smoking_down_third", "--n", "10", "--out", "/sys/cvirisk-out"], "cannot write in /sys"),
         ("calibrate-out-read-only", ["calibrate", "--report-only", "--out", "/sys/cvirisk-out"], "cannot write in /sys"),
+        ("simulate-out-holds-input", ["simulate", "--cohort", "{tmp}/prev/cohort.csv", *SIM, "--out", "{tmp}/prev"], "cohort.csv: lies inside --out"),
+        ("simulate-out-current-folder", ["simulate", "--n", "5", *SIM, "--out", "."], "--out .: is the current folder"),
+        ("simulate-out-root", ["simulate", "--n", "5", *SIM, "--out", "/"], "is the current folder or holds it"),
         ("simulate-out-foreign", ["simulate", "--n", "5", *SIM, "--out", "{tmp}/foreign"], "holds other files"),
         ("simulate-chunked-out-foreign", ["simulate", "--n", "5", *CHUNKED, "--out", "{tmp}/foreign"], "holds other files"),
         # cohort
