@@ -30,8 +30,9 @@ import pandas as pd
 
 __all__ = ["CEAP_LABELS", "LEGS", "VALVE_ALIASES", "ceap_number", "read_event_details", "worst_leg_ceap"]
 
-#: Every CEAP clinical label the logs use, mildest first (C4a-c are class 4, C6r is class 6).
-CEAP_LABELS: tuple[str, ...] = ("C0", "C1", "C2", "C3", "C4", "C4a", "C4b", "C4c", "C5", "C6", "C6r")
+#: Every CEAP clinical label the logs use, mildest first (C2r recurrent varicose veins is class 2,
+#: C4a-c are class 4, C6r is class 6).
+CEAP_LABELS: tuple[str, ...] = ("C0", "C1", "C2", "C2r", "C3", "C4", "C4a", "C4b", "C4c", "C5", "C6", "C6r")
 #: Leg labels of the per-leg log ("" = a person-level event, or a log without legs).
 LEGS: tuple[str, ...] = ("left", "right")
 #: Older valve-failure details and their per-leg names.

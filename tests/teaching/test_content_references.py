@@ -12,9 +12,16 @@ from cvirisk.model.events import DETAILS, EVENT_KINDS
 #: Kinds and details of the per-leg event log (DESIGN.md) that the current engine does not write yet.
 NEW_KINDS = ("radiograph",)
 NEW_DETAILS = {
+    "covariate": ("bmi", "work=retired", "standing_work=False", "sitting_work=False"),
     "valve_failure": ("deep_primary", "deep_post_thrombotic"),
-    "ceap": ("C0", "C4a", "C4b", "C4c", "C6r"),
-    "finding": ("varicose_veins",),
+    "recruitment": ("segment",),
+    "ceap": ("C0", "C2r", "C4a", "C4b", "C4c", "C6r"),
+    "finding": ("varicose_veins", "telangiectasia", "corona_phlebectatica", "edema_resolved", "pruritus_resolved",
+                "pain_resolved", "ulcer", "ulcer_healed", "ulcer_recurred", "background_calcification"),
+    "lymphedema": ("onset",),
+    "radiograph": ("normal", "punctate", "trabecular", "reticular", "background", "periostitis"),
+    "periostitis": ("onset",),
+    "diagnosis": ("consultation",),
 }
 #: A citation: authors, a title, a source and a year; an article also gives volume and pages.
 YEAR = re.compile(r"\b(19|20)\d\d\b")
@@ -61,12 +68,20 @@ def test_every_event_kind_has_an_explanation_a_mark_and_a_reference(kind):
 @pytest.mark.parametrize(("kind", "detail"), [(k, d) for k, ds in DETAILS.items() for d in ds if d]
                          + [(k, d) for k, ds in NEW_DETAILS.items() for d in ds])
 def test_every_detail_is_told(kind, detail):
+    import pandas as pd
+
+    from cvirisk.teaching.details import read_event_details
     from cvirisk.teaching.story import _sentence
 
-    base = {"deep": "deep_primary", "post_thrombotic": "deep_post_thrombotic"}.get(detail, detail)
-    base = base.split("=")[0]
-    text = _sentence(kind, base, detail, "left", 3.0, "former", False, True)
+    row = pd.DataFrame({"person_id": [1], "age": [50.0], "t": [0.0], "leg": ["left"], "event": [kind],
+                        "detail": [detail], "value": [3.0]})
+    r = next(read_event_details(row).itertuples(index=False))
+    text = _sentence(kind, r.base, r.detail, r.leg, r.number, r.setting, r.resolved, True)
     assert "{" not in text and text.endswith("."), text
+    # a detail with its own sentence is not told by the generic fallback
+    templates = CONTENT["events"][kind]["story"]
+    if r.base in templates or r.resolved:
+        assert text != _sentence(kind, "__none__", "__none__", "left", 3.0, "", False, True)
     if kind == "ceap":
         classes = {c["id"] for c in CONTENT["ceap"]["classes"]}
         assert detail in classes and detail in text
