@@ -107,8 +107,12 @@ def format_rows(positions: Sequence[int] | np.ndarray) -> str:
     return f"rows {shown}{more} ({len(pos)} row{'s' if len(pos) != 1 else ''})"
 
 
-def read_table(path: str | Path) -> pd.DataFrame:
-    """Read a CSV or Parquet file; any failure is a CohortError naming the file."""
+def read_table(path: str | Path, *, max_rows: int | None = None, limit_note: str = "") -> pd.DataFrame:
+    """Read a CSV or Parquet file; any failure is a CohortError naming the file.
+
+    ``max_rows`` refuses a longer file without reading it whole (Parquet: from its footer;
+    CSV: reading stops one row past the cap); ``limit_note`` ends that message.
+    """
     path = Path(path)
     name = path.name
     lower = name.lower()
@@ -120,9 +124,16 @@ def read_table(path: str | Path) -> pd.DataFrame:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             if lower.endswith(_PARQUET_SUFFIXES):
+                if max_rows is not None:
+                    import pyarrow.parquet as pq
+
+                    if pq.ParquetFile(path).metadata.num_rows > max_rows:
+                        raise CohortError(f"{name}: more than {max_rows:,} rows{limit_note}")
                 df = pd.read_parquet(path)
             elif lower.endswith(_CSV_SUFFIXES):
-                df = pd.read_csv(path, low_memory=False)
+                df = pd.read_csv(path, low_memory=False, nrows=None if max_rows is None else max_rows + 1)
+                if max_rows is not None and len(df) > max_rows:
+                    raise CohortError(f"{name}: more than {max_rows:,} rows{limit_note}")
             else:
                 raise CohortError(f"{name}: unknown file type; use .csv or .parquet")
     except CohortError:

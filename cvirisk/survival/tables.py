@@ -31,6 +31,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from cvirisk.analysis.log import person_mask
 from cvirisk.exceptions import InputError
 
 __all__ = [
@@ -52,6 +53,8 @@ ENDPOINTS: dict[str, str] = {
 }
 
 _REQUIRED = ("person_id", "age", "t", "event", "detail")
+#: Work exposures of the cohort contract, old (one flag) and new (standing and sitting apart).
+WORK_COLUMNS = ("sedentary_work", "standing_work", "sitting_work")
 #: BMI at which ``bmi_per_5`` is zero (cvirisk/model/features.py: "5 kg/m2 of BMI above 25").
 BMI_REFERENCE = 25.0
 
@@ -76,7 +79,7 @@ def endpoint_times(events: pd.DataFrame, endpoint: str) -> pd.DataFrame:
     _check_log(events)
     kind = events["event"]  # plain comparisons work for str, object and categorical columns
     if endpoint in ("C2", "C3+", "ulcer"):
-        ceap = events.loc[(kind == "ceap").to_numpy(), ["person_id", "t", "age", "detail"]]
+        ceap = events.loc[(kind == "ceap").to_numpy() & person_mask(events), ["person_id", "t", "age", "detail"]]
         threshold = {"C2": 2, "C3+": 3, "ulcer": 6}[endpoint]
         hits = ceap.loc[(_ceap_class(ceap["detail"]) >= threshold).to_numpy(), ["person_id", "t", "age"]]
     elif endpoint in ("dvt", "death"):
@@ -225,8 +228,9 @@ def interval_censored_table(
 def baseline_features(persons: pd.DataFrame) -> pd.DataFrame:
     """Hazard-ratio features from the persons table, named as in :mod:`cvirisk.model.features`.
 
-    ``female``, ``smoking_current``, ``smoking_former``, ``family_history``, ``sedentary_work``,
-    ``prior_dvt``, ``congenital_absence`` are 0/1; ``bmi_per_5`` is ``(bmi - 25) / 5`` and
+    ``female``, ``smoking_current``, ``smoking_former``, ``family_history``, the work
+    exposures (``sedentary_work``, or ``standing_work`` and ``sitting_work`` in the cohort
+    contract that splits them), ``prior_dvt``, ``congenital_absence`` are 0/1; ``bmi_per_5`` is ``(bmi - 25) / 5`` and
     ``parity_per_birth`` the parity. Only columns present in ``persons`` give features.
     """
     p = persons.set_index("person_id") if "person_id" in persons.columns else persons
@@ -236,7 +240,7 @@ def baseline_features(persons: pd.DataFrame) -> pd.DataFrame:
     if "smoking" in p:
         out["smoking_current"] = (p["smoking"].astype(str) == "current").astype(np.int64)
         out["smoking_former"] = (p["smoking"].astype(str) == "former").astype(np.int64)
-    for col in ("family_history", "sedentary_work", "prior_dvt", "congenital_absence"):
+    for col in ("family_history", *WORK_COLUMNS, "prior_dvt", "congenital_absence"):
         if col in p:
             out[col] = p[col].astype(bool).astype(np.int64)
     if "bmi" in p:
@@ -259,7 +263,7 @@ def time_varying_table(
     events: pd.DataFrame,
     persons: pd.DataFrame,
     endpoint: str,
-    covariates: Sequence[str] = ("smoking", "bmi", "sedentary_work"),
+    covariates: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Start/stop rows on the time-since-baseline scale, split where a covariate changes.
 
@@ -267,7 +271,10 @@ def time_varying_table(
     ``0 < t < end`` starts a new row. Features are recomputed per row with
     :func:`baseline_features`. Fit with a time-varying Cox model
     (``id_col="person_id", start_col="start", stop_col="stop", event_col="event"``).
+    ``covariates`` defaults to smoking, BMI and the work exposures present in ``persons``.
     """
+    if covariates is None:
+        covariates = ("smoking", "bmi", *(c for c in WORK_COLUMNS if c in persons.columns))
     tab = survival_table(events, endpoint, time_scale="time", competing=())
     base = persons.set_index("person_id").loc[tab["person_id"], list(covariates)]
     changes = _covariate_changes(events, covariates)
@@ -283,7 +290,7 @@ def time_varying_table(
     for col in covariates:  # values parsed from details are strings
         if col == "bmi":
             rows[col] = rows[col].astype(float)
-        elif col in ("sedentary_work", "family_history", "prior_dvt"):
+        elif col in (*WORK_COLUMNS, "family_history", "prior_dvt"):
             rows[col] = rows[col].map(lambda v: str(v) in ("True", "true", "1", "1.0"))
     rows = rows.reset_index(drop=True)
     nxt = rows.groupby("person_id")["start"].shift(-1)
