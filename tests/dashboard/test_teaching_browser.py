@@ -1,6 +1,6 @@
 """Each teaching view in a real browser (Playwright over Debian's Chromium), with screenshots.
 
-Screenshots go to ``test-artifacts/screenshots/teaching_*.png``; look at them after a change of
+Screenshots go to ``test-artifacts/screenshots/teaching_view_*.png``; look at them after a change of
 layout. Besides drawing, the test checks what a screenshot alone cannot: the three schematic
 radiographs of the Imaging tab are drawn at the same height and top (aligned), a tie in the
 differential is announced as a tie, and the patient story's figures are there. Skipped only
@@ -103,7 +103,7 @@ def _pick(page, label: str, option: str) -> None:
     try:
         listbox.get_by_role("option", name=option, exact=True).click(timeout=15_000)
     except Exception:
-        _shot(page, "teaching_debug_pick")
+        _shot(page, "teaching_view_debug_pick")
         raise
     _settle(page)
 
@@ -120,7 +120,7 @@ def test_every_teaching_view_in_a_real_browser(server, page):
     expect(panel.get_by_text("CEAP classes.")).to_be_visible()
     expect(panel.get_by_text("A parent or sibling with varicose veins")).to_be_visible()  # family history is taught
     expect(page.get_by_text("seed note")).to_have_count(0)
-    _shot(page, "teaching_clinical")
+    _shot(page, "teaching_view_clinical")
 
     panel = _tab(page, "Imaging")
     panel.get_by_text("Show stasis periostitis on the drawings").click()
@@ -130,7 +130,7 @@ def test_every_teaching_view_in_a_real_browser(server, page):
     boxes = [plots.nth(i).bounding_box() for i in range(3)]
     assert len({round(b["y"]) for b in boxes}) == 1, boxes  # the three drawings start at the same height
     assert len({round(b["height"]) for b in boxes}) == 1 and len({round(b["width"]) for b in boxes}) == 1, boxes
-    _shot(page, "teaching_imaging")
+    _shot(page, "teaching_view_imaging")
 
     panel = _tab(page, "Differential diagnosis")
     expect(panel.get_by_text("Best fit: Chronic venous insufficiency")).to_be_visible()
@@ -140,20 +140,20 @@ def test_every_teaching_view_in_a_real_browser(server, page):
     _pick(page, "Wavy periosteal reaction", "absent")
     expect(panel.get_by_text("Tie: Calcinosis universalis")).to_be_visible()
     expect(panel.get_by_text("Best fit:")).to_have_count(0)
-    _shot(page, "teaching_differential_tie")
+    _shot(page, "teaching_view_differential_tie")
 
     panel = _tab(page, "Patient story")
     expect(panel.get_by_text("How this person was found")).to_be_visible()
     expect(panel.get_by_role("heading", name="Person")).to_be_visible()
     expect(panel.get_by_text("Legend: every mark in this story")).to_be_visible()
-    _shot(page, "teaching_story")
+    _shot(page, "teaching_view_story")
     _pick(page, "Typical person", "a man aged 55 to 75 at baseline who smokes or smoked, whose leg calcifies")
     expect(panel.locator(".js-plotly-plot")).to_have_count(2, timeout=60_000)  # timeline and radiographs
-    _shot(page, "teaching_story_calcification")
+    _shot(page, "teaching_view_story_calcification")
 
     panel = _tab(page, "In the model")
     expect(panel.get_by_text("The model against the text.")).to_be_visible()
-    _shot(page, "teaching_model")
+    _shot(page, "teaching_view_model")
 
 
 def test_progression_view_in_a_real_browser(server, page):
@@ -166,4 +166,4 @@ def test_progression_view_in_a_real_browser(server, page):
     page.get_by_role("button", name="Compare").click()
     _settle(page)
     expect(page.get_by_text("bootstrap resamples of persons")).to_be_visible(timeout=60_000)
-    _shot(page, "teaching_progression")
+    _shot(page, "teaching_view_progression")
