@@ -99,12 +99,11 @@ def render(settings: common.Settings) -> None:
     st.subheader("What one risk factor changes")
     st.markdown("The same cohort simulated twice with the same random numbers: once with the factor for everyone, "
                 "once without it. It takes two extra simulations.")
-    a, b = st.columns([3, 1])
+    a, b = st.columns([3, 1], vertical_alignment="bottom")
     with a:
         factor = st.selectbox("Risk factor", list(prog.FACTORS), format_func=lambda f: prog.FACTORS[f]["label"],
                               key="contrast_factor")
     with b:
-        st.write("")
         run = st.button("Compare", key="contrast_go")
     if run or st.session_state.get("contrast_shown") == (factor, key):
         st.session_state["contrast_shown"] = (factor, key)

@@ -46,7 +46,7 @@ def _references(keys: list[str], key: str) -> None:
 def export_controls(figures: dict, key: str) -> None:
     """Download one of ``figures`` for slides: PNG or SVG (kaleido over the local Chromium) or HTML."""
     with st.expander("Export a figure for slides"):
-        a, b, c = st.columns([2, 2, 1])
+        a, b, c = st.columns([2, 2, 1], vertical_alignment="bottom")
         with a:
             name = st.selectbox("Figure", list(figures), key=f"{key}_fig")
         with b:

@@ -10,6 +10,7 @@ where ``/usr/bin/chromium`` is missing.
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import time
@@ -167,3 +168,13 @@ def test_progression_view_in_a_real_browser(server, page):
     _settle(page)
     expect(page.get_by_text("bootstrap resamples of persons")).to_be_visible(timeout=60_000)
     _shot(page, "teaching_view_progression")
+
+    # a figure for slides: PNG through kaleido, from the page
+    page.get_by_text("Export a figure for slides").click()
+    page.get_by_role("button", name="Prepare file").click()
+    button = page.get_by_role("button", name=re.compile(r"Download ceap_by_age_and_sex\.png"))
+    expect(button).to_be_visible(timeout=90_000)
+    with page.expect_download() as info:
+        button.click()
+    data = Path(info.value.path()).read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
