@@ -67,6 +67,11 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--ci-type", choices=("log-log", "log", "plain"), default="log-log",
                    help="km: interval scale (default log-log as lifelines; R's survfit default is log)")
     p.add_argument("--no-ph-test", action="store_true", help="cox: skip the proportional-hazards tests")
+    p.add_argument("--validate", type=int, default=0, metavar="B",
+                   help="cox, weibull, pwexp, fg: discrimination and calibration, apparent and optimism-corrected "
+                   "by B bootstrap refits (Harrell), written to validation.csv (default 0: none)")
+    p.add_argument("--horizons", metavar="T1,T2,...",
+                   help="with --validate: horizons (default: quartiles of the event times)")
     p.add_argument("--breakpoints", metavar="T1,T2,...", help="pwexp: interval cut points (overrides --intervals)")
     p.add_argument("--alpha", type=float, default=0.05, help="1 - confidence level (default 0.05)")
     p.add_argument("--overlay", metavar="TRANSITION",
@@ -76,7 +81,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="with --overlay: map a covariate to a simulator feature, e.g. --rename bmi5=bmi_per_5")
     p.add_argument("--time-scale", choices=("time", "age"), default="time",
                    help="with --overlay: 'age' when durations are ages (adds the Gompertz baseline)")
-    p.add_argument("--seed", type=int, default=1, help="recorded in the report; fitting uses no random numbers")
+    p.add_argument("--seed", type=int, default=1, help="seed of the --validate bootstrap (fits use no random numbers)")
     p.set_defaults(run=run)
     return p
 
@@ -121,10 +126,47 @@ def _check_arguments(args: argparse.Namespace) -> None:
                              args.strata, args.id).role_conflict()
     if conflict:
         raise InputError(f"{conflict}: each column plays one role")
+    if args.validate < 0:
+        raise InputError(f"--validate {args.validate}: the number of bootstrap refits must be 0 or more")
+    if args.validate or args.horizons:
+        from cvirisk.survival.cohort_fit import REGRESSION_MODELS
+
+        if args.model not in REGRESSION_MODELS:
+            raise InputError(f"--validate needs a model with covariates (cox, weibull, pwexp, fg), not {args.model}")
+        if args.entry:
+            raise InputError("--validate needs time since the origin: not with --entry")
+        _horizons(args)
     if args.overlay:
         if args.model not in ("cox", "pwexp"):
             raise InputError(f"--overlay needs hazard ratios: use --model cox or pwexp, not {args.model}")
         _mapping(args.rename, "--rename")
+
+
+def _horizons(args: argparse.Namespace) -> list[float] | None:
+    try:
+        values = [float(h) for h in _split(args.horizons)] or None
+    except ValueError:
+        raise InputError(f"--horizons {args.horizons!r}: expected numbers separated by commas") from None
+    if values is not None and not all(math.isfinite(h) and h > 0 for h in values):
+        raise InputError(f"--horizons {args.horizons!r}: horizons must be positive numbers")
+    return values
+
+
+def _validation(args: argparse.Namespace, fitted: Any, df: pd.DataFrame) -> pd.DataFrame:
+    """Apparent, optimism and corrected figures, one row a (horizon, metric)."""
+    from cvirisk.survival.cohort_fit import evaluate_fit
+    from cvirisk.survival.risk import METRICS
+
+    ev = evaluate_fit(fitted, df, _horizons(args), bootstrap=args.validate, seed=args.seed)
+    rows = []
+    for h in ev["metrics"].index:
+        for m in METRICS:
+            rows.append({"horizon": h, "metric": m, "apparent": ev["metrics"].loc[h, m],
+                         "optimism": ev["optimism"].loc[h, m], "corrected": ev["corrected"].loc[h, m]})
+    out = pd.DataFrame(rows)
+    out.attrs["dropped"] = {str(k): v for k, v in ev["dropped"].items()}
+    out.attrs["bootstrap_used"] = ev["bootstrap_used"]
+    return out
 
 
 def _breakpoints(args: argparse.Namespace) -> list[float] | None:
@@ -227,6 +269,10 @@ def _report_text(args, report: dict[str, Any]) -> str:
         lines.append(f"- note: {note}")
     for warning in report.get("warnings", []):
         lines.append(f"- WARNING: {warning}")
+    if report.get("validation"):
+        v = report["validation"]
+        lines.append(f"- validation: apparent and optimism-corrected figures in validation.csv "
+                     f"({v['bootstrap_used']} of {v['bootstrap_refits']} bootstrap refits used, seed {v['seed']})")
     if report.get("ph_test"):
         lines += ["", "Proportional hazards (scaled Schoenfeld residuals, rank of time):", ""]
         lines += [f"- {k}: chi2 = {v['test_statistic']:.3f}, p = {v['p']:.3g}" for k, v in report["ph_test"].items()]
@@ -260,6 +306,7 @@ def run(args: argparse.Namespace) -> int:
     fitted = _fit(args, df, cols)
     model = fitted.model
     overlay, warnings_ = _overlay(args, fitted, df) if args.overlay else ({}, [])
+    validation = _validation(args, fitted, df) if args.validate else None  # all work done before any write
     out = folder.path
     overlay_files = _write_overlay(args, overlay, out) if args.overlay else []
     write_table_atomic(fitted.summary, out / "summary.csv")
@@ -267,6 +314,9 @@ def run(args: argparse.Namespace) -> int:
     if fitted.checks is not None:
         write_table_atomic(fitted.checks.reset_index(), out / "ph_test.csv")
         outputs.append("ph_test.csv")
+    if validation is not None:
+        write_table_atomic(validation, out / "validation.csv")
+        outputs.append("validation.csv")
     for name, fig in fitted.figures.items():
         with atomic_path(out / f"{name}.html") as tmp:
             fig.write_html(tmp, include_plotlyjs="cdn", full_html=True, div_id=f"cvirisk-{name}")
@@ -275,6 +325,9 @@ def run(args: argparse.Namespace) -> int:
         model=args.model, covariates=list(getattr(fitted.design, "columns_", cols.covariates)), alpha=args.alpha,
         seed=args.seed, formula=args.formula, id_columns_left_out=left_out, notes=fitted.notes, warnings=warnings_,
         ph_test=None if fitted.checks is None else fitted.checks.to_dict("index"),
+        validation=None if validation is None else {
+            "bootstrap_refits": args.validate, "bootstrap_used": validation.attrs["bootstrap_used"],
+            "horizons_dropped": validation.attrs["dropped"], "seed": args.seed},
         duration=args.duration, event=args.event, entry=args.entry, strata=args.strata, mapping=mapping,
         log_likelihood=_finite(getattr(model, "log_likelihood_", None)),
         concordance_index=_finite(getattr(model, "concordance_index_", None)),

@@ -271,14 +271,14 @@ def test_overlay_rename_checks_units_and_warns_of_age_confounding(run, tmp_path)
     df = pd.DataFrame({"t": rng.exponential(5, n), "e": (rng.random(n) < 0.7).astype(int), "bmi": bmi,
                        "bmi5": (bmi - 25) / 5})
     df.to_csv(tmp_path / "c.csv", index=False)
-    base = (tmp_path / "c.csv", "--duration", "t", "--event", "e", "--model", "cox", "--overlay", "edema")
+    base = (tmp_path / "c.csv", "--duration", "t", "--event", "e", "--model", "cox", "--overlay", "dvt")
     status, _, err = run(*base, "--covariates", "bmi", "--rename", "bmi=bmi_per_5", "--out", tmp_path / "a")
     assert status == 2 and "covariate 'bmi (as bmi_per_5)' has values outside -4 to 8" in err
     assert not (tmp_path / "a").exists()
     status, _, err = run(*base, "--covariates", "bmi5", "--rename", "bmi5=bmi_per_5", "--out", tmp_path / "b")
     assert status == 0, err
-    assert "warning: the fit for 'edema' is on time since baseline with no age covariate" in err
-    assert "WARNING: the fit for 'edema'" in (tmp_path / "b" / "report.md").read_text()
+    assert "warning: the fit for 'dvt' is on time since baseline with no age covariate" in err
+    assert "WARNING: the fit for 'dvt'" in (tmp_path / "b" / "report.md").read_text()
 
 
 # --- issue 16 (a): argument checks of cvirisk fit, before any work ------------------------------
@@ -310,3 +310,19 @@ def test_fit_arguments_exit_2_one_line_nothing_written(run, tmp_path, args, mess
     assert status == 2, err
     assert err.count("\n") == 1 and "Traceback" not in err and message in err, err
     assert not (tmp_path / "o").exists()
+
+
+def test_validate_writes_apparent_and_optimism_corrected_figures(run, tmp_path):
+    status, _, err = run(ROSSI, "--duration", "week", "--event", "arrest", "--covariates", "fin,age,prio",
+                         "--model", "cox", "--validate", "10", "--horizons", "20,40", "--seed", "3",
+                         "--out", tmp_path / "a")
+    assert status == 0, err
+    table = pd.read_csv(tmp_path / "a" / "validation.csv")
+    assert set(table["horizon"]) == {20.0, 40.0} and {"apparent", "optimism", "corrected"} <= set(table.columns)
+    np.testing.assert_allclose(table["corrected"], table["apparent"] - table["optimism"])
+    run(ROSSI, "--duration", "week", "--event", "arrest", "--covariates", "fin,age,prio", "--model", "cox",
+        "--validate", "10", "--horizons", "20,40", "--seed", "3", "--out", tmp_path / "b")
+    assert (tmp_path / "a" / "validation.csv").read_bytes() == (tmp_path / "b" / "validation.csv").read_bytes()
+    status, _, err = run(ROSSI, "--duration", "week", "--event", "arrest", "--model", "km", "--validate", "5",
+                         "--out", tmp_path / "c")
+    assert status == 2 and "--validate needs a model with covariates" in err and not (tmp_path / "c").exists()
