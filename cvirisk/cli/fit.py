@@ -216,10 +216,15 @@ def _formula_columns(args: argparse.Namespace, names: list[str]) -> tuple[str, .
 def _fit(args: argparse.Namespace, df: pd.DataFrame, cols: CohortColumns):
     from cvirisk.survival.cohort_fit import fit_model
 
-    return fit_model(df, cols, args.model, alpha=args.alpha, event_of_interest=args.event_of_interest,
-                     n_intervals=args.intervals, breakpoints=_breakpoints(args), formula=args.formula,
-                     penalizer=args.penalizer, l1_ratio=args.l1_ratio, step_size=args.step_size,
-                     max_steps=args.max_steps, km_ci=args.ci_type, ph_test=not args.no_ph_test)
+    name = Path(args.file).name
+    try:
+        return fit_model(df, cols, args.model, alpha=args.alpha, event_of_interest=args.event_of_interest,
+                         n_intervals=args.intervals, breakpoints=_breakpoints(args), formula=args.formula,
+                         penalizer=args.penalizer, l1_ratio=args.l1_ratio, step_size=args.step_size,
+                         max_steps=args.max_steps, km_ci=args.ci_type, ph_test=not args.no_ph_test)
+    except InputError as exc:  # what the data could not give: the message names the file
+        message = str(exc)
+        raise InputError(message if message.startswith(f"{name}:") else f"{name}: {message}") from None
 
 
 def _overlay(args: argparse.Namespace, fitted: Any, df: pd.DataFrame) -> tuple[dict, list[str]]:

@@ -55,7 +55,14 @@ class Design:
     @classmethod
     def from_covariates(cls, covariates: Sequence[str]) -> Design:
         """Each covariate as its own term (text columns become categories)."""
-        return cls(" + ".join(_quote(str(c)) for c in covariates) or "0")
+        design = cls(" + ".join(_quote(str(c)) for c in covariates) or "0")
+        design._origin = "--covariates"
+        return design
+
+    def _label(self) -> str:
+        if getattr(self, "_origin", "") == "--covariates":
+            return "covariates"
+        return f"--formula {self.formula!r}"
 
     def fit(self, df: pd.DataFrame) -> Design:
         import formulaic
@@ -64,15 +71,24 @@ class Design:
             mm = formulaic.model_matrix(self.formula, df, na_action="raise")
         except Exception as exc:  # formulaic raises many types for a bad formula or variable
             reason = " ".join(str(exc).split())[:200] or type(exc).__name__
-            raise InputError(f"--formula {self.formula!r}: {reason}") from None
+            raise InputError(f"{self._label()}: {reason}") from None
         spec = mm.model_spec
         keep = [c for c in mm.columns if c != "Intercept"]
         if not keep:
-            raise InputError(f"--formula {self.formula!r}: no covariate terms")
+            raise InputError(f"{self._label()}: no covariate terms")
         x = mm[keep].to_numpy(float)
-        if np.linalg.matrix_rank(x - x.mean(axis=0)) < len(keep):
-            raise InputError(f"--formula {self.formula!r}: the design matrix is collinear "
-                             f"(columns {', '.join(keep)})")
+        x = x - x.mean(axis=0)
+        if np.linalg.matrix_rank(x) < len(keep):
+            redundant, rank = [], 0
+            for j in range(len(keep)):  # a column that adds no rank is a combination of the ones before it
+                r = np.linalg.matrix_rank(x[:, : j + 1])
+                if r == rank:
+                    redundant.append(keep[j])
+                rank = r
+            raise InputError(f"{self._label()}: {', '.join(map(repr, redundant))} "
+                             f"{'is a linear combination' if len(redundant) == 1 else 'are linear combinations'} "
+                             "of the other covariates (or constant); leave "
+                             f"{'it' if len(redundant) == 1 else 'them'} out")
         self.spec_ = spec
         self.columns_ = keep
         self.variables_ = [str(c) for c in df.columns if str(c) in self.formula]

@@ -326,3 +326,18 @@ def test_validate_writes_apparent_and_optimism_corrected_figures(run, tmp_path):
     status, _, err = run(ROSSI, "--duration", "week", "--event", "arrest", "--model", "km", "--validate", "5",
                          "--out", tmp_path / "c")
     assert status == 2 and "--validate needs a model with covariates" in err and not (tmp_path / "c").exists()
+
+
+def test_collinear_covariates_and_convergence_controls(run, tmp_path):
+    df = load_rossi().assign(prio2=lambda d: 2 * d["prio"])
+    df.to_csv(tmp_path / "c.csv", index=False)
+    status, _, err = run(tmp_path / "c.csv", "--duration", "week", "--event", "arrest", "--model", "cox",
+                         "--out", tmp_path / "a")
+    assert status == 2 and err.count("\n") == 1
+    assert "c.csv: covariates: 'prio2' is a linear combination of the other covariates" in err
+    status, _, err = run(ROSSI, "--duration", "week", "--event", "arrest", "--model", "cox", "--step-size", "0.5",
+                         "--max-steps", "200", "--penalizer", "0.01", "--out", tmp_path / "b")
+    assert status == 0, err
+    ref = CoxPHFitter(penalizer=0.01).fit(load_rossi(), "week", "arrest")
+    got = pd.read_csv(tmp_path / "b" / "summary.csv").set_index("covariate")["coef"]
+    np.testing.assert_allclose(got.to_numpy(), ref.params_.to_numpy(), atol=1e-4)
