@@ -209,7 +209,8 @@ def param_overlay(
         or None (no check). When given, the transition must exist, new features are written
         as new leaves, and loaded parameters must accept the overlay (validated here).
     baseline
-        Also estimate ``rate_per_year`` and ``age_log_slope_per_year`` (needs ``time_scale="age"``).
+        Also estimate ``rate_per_year`` and the Gompertz slope (``age_log_slope_per_year``, or
+        the name the parameters give it) (needs ``time_scale="age"``).
     digits
         Significant digits kept in each value.
     data
@@ -231,6 +232,7 @@ def param_overlay(
         raise InputError(f"covariate(s) {', '.join(map(repr, unknown))} are not hazard-ratio features of the "
                          f"simulator; rename them to one of: {', '.join(features)}")
     existing: set[str] | None = None
+    slope_key = "age_log_slope_per_year"
     if isinstance(params, str) and params == "defaults":
         params = _shipped_params()
     if params is not None:
@@ -239,6 +241,9 @@ def param_overlay(
         if transition not in transitions:
             raise InputError(f"unknown transition {transition!r}; known: {', '.join(transitions)}")
         existing = set(transitions[transition].get("hazard_ratios", {}))
+        # the parameter file names the Gompertz slope; take its name from there
+        slope_key = next((k for k in ("age_log_slope_per_year", "log_slope_per_year")
+                          if k in transitions[transition]), slope_key)
     prefix = f"natural_history.transitions.{transition}"
     out: dict[str, float] = {}
     for feature, coef in log_hr.items():
@@ -253,7 +258,7 @@ def param_overlay(
                              "or use baseline=False")
         rate, slope = _baseline(fit, reference_age)
         out[f"{prefix}.rate_per_year.value"] = float(f"{rate:.{digits}g}")
-        out[f"{prefix}.age_log_slope_per_year.value"] = float(f"{slope:.{digits}g}")
+        out[f"{prefix}.{slope_key}.value"] = float(f"{slope:.{digits}g}")
     if params is not None and not isinstance(params, Mapping):
         from cvirisk.params import with_overrides
 
