@@ -132,3 +132,16 @@ def test_switching_between_examples_starts_from_the_new_columns(open_page):
     assert not at.exception and not _errors(at)
     assert at.selectbox(key="col_duration").value == "duration"
     assert not {"fin", "prio"} & set(at.multiselect(key="col_covariates").value)
+
+
+def test_fine_gray_on_the_page_uses_cumulative_incidence_everywhere(open_page):
+    from cvirisk.data import load_bmt
+
+    at = open_page("Fit your data", model="fg")
+    at.file_uploader(key="upload").upload("bmt.csv", _csv(load_bmt()), "text/csv").run()
+    assert at.selectbox(key="col_event").value == "status"
+    at.multiselect(key="col_covariates").set_value(["dis"]).run()
+    assert not at.exception and not _errors(at)
+    assert any("subdistribution hazard ratios" in c.value.lower() for c in at.caption)
+    assert any("Fine-Gray" in c.value for c in at.caption)  # the calibration names the model
+    assert 0 < _risk(at) < 1
