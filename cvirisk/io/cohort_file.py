@@ -38,6 +38,8 @@ __all__ = ["CohortColumns", "format_rows", "read_cohort_file", "read_table", "va
 
 #: How many row numbers an error message lists before eliding the rest.
 MAX_ROWS_SHOWN = 10
+#: Most levels a text covariate may have to be taken as a category.
+MAX_LEVELS = 50
 _CSV_SUFFIXES = (".csv", ".csv.gz", ".csv.bz2", ".csv.zip", ".csv.xz")
 _PARQUET_SUFFIXES = (".parquet", ".pq")
 
@@ -253,7 +255,17 @@ def validate_cohort(
         bad = raw[col].notna().to_numpy() & num.isna().to_numpy()
         if bad.any() and col in columns.covariates and _is_text(raw[col], bad):
             # a text covariate (sex F/M, cell type): kept as labels, encoded as a category later
-            values[col] = raw[col].astype("string").astype(object).where(raw[col].notna(), np.nan)
+            text = raw[col].astype("string").astype(object).where(raw[col].notna(), np.nan)
+            comma = text.astype(str).str.fullmatch(r"\s*[-+]?\d+,\d+\s*").to_numpy() & raw[col].notna().to_numpy()
+            if comma.any():
+                raise fail(f"column {col!r}: number with a decimal comma in {format_rows(np.flatnonzero(comma))}; "
+                           "write decimals with a point")
+            levels = text.nunique(dropna=True)
+            if levels > MAX_LEVELS:
+                raise fail(f"column {col!r}: text with {levels} distinct values, too many for categories "
+                           f"(at most {MAX_LEVELS}); if it holds numbers, fix the values; if it names persons, "
+                           "it is an id (--id)")
+            values[col] = text
             categorical.append(col)
             continue
         if bad.any():

@@ -157,3 +157,29 @@ def test_csv_like_text_gives_only_our_error(tmp_path, lines, header):
         assert "\n" not in str(exc)
     else:
         assert np.isfinite(clean.to_numpy(float)).all()
+
+
+def test_text_covariates_become_categories_but_not_numbers_in_disguise():
+    base = pd.DataFrame({"time": [1.0, 2, 3, 4], "status": [1, 0, 1, 1], "sex": ["F", "M", "F", None]})
+    clean, report = validate_cohort(base.iloc[:3], CohortColumns("time", "status", covariates=("sex",)))
+    assert report["categorical"] == ["sex"] and clean["sex"].tolist() == ["F", "M", "F"]
+    with pytest.raises(CohortError, match=r"column 'sex': missing value in rows 4 \(1 row\)"):
+        validate_cohort(base, CohortColumns("time", "status", covariates=("sex",)))
+    commas = base.assign(sex=["1,5", "2,0", "3,1", "2,2"])
+    with pytest.raises(CohortError, match=r"column 'sex': number with a decimal comma in rows 1, 2, 3, 4"):
+        validate_cohort(commas, CohortColumns("time", "status", covariates=("sex",)))
+    typo = base.assign(sex=[1.0, 2.0, "three", 4.0])  # mostly numbers: a typo, not a category
+    with pytest.raises(CohortError, match=r"column 'sex': non-numeric value in rows 3 \(1 row\)"):
+        validate_cohort(typo, CohortColumns("time", "status", covariates=("sex",)))
+    many = pd.DataFrame({"time": np.arange(1.0, 61), "status": 1, "name": [f"p{i}" for i in range(60)]})
+    with pytest.raises(CohortError, match="text with 60 distinct values, too many"):
+        validate_cohort(many, CohortColumns("time", "status", covariates=("name",)))
+
+
+def test_same_column_in_two_roles_and_entry_equal_to_exit():
+    df = good()
+    with pytest.raises(CohortError, match="column 'time' is given as both duration and event"):
+        validate_cohort(df, CohortColumns("time", "time"))
+    with pytest.raises(CohortError, match=r"entry equal to exit \('time'; a row must be observed for some time\) "
+                                          r"in rows 1 \(1 row\)"):
+        validate_cohort(df.assign(start=[1.0, 0.5, 0.0, 1.0]), CohortColumns("time", "status", "start"))
