@@ -77,10 +77,10 @@ def simulated_example(settings: common.Settings) -> pd.DataFrame:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4, ttl=CACHE_TTL)
-def fitted(df: pd.DataFrame, columns: CohortColumns, model: str, formula: str | None = None):
+def fitted(df: pd.DataFrame, columns: CohortColumns, model: str, formula: str | None = None, km_ci: str = "log-log"):
     from cvirisk.survival import fit_model
 
-    return fit_model(df, columns, model, formula=formula or None)
+    return fit_model(df, columns, model, formula=formula or None, km_ci=km_ci)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4, ttl=CACHE_TTL)
@@ -167,6 +167,9 @@ def _mapping(df: pd.DataFrame) -> tuple[CohortColumns, str, bool, str]:
         formula = st.text_input("Formula instead (optional), e.g. age + C(sex) + bs(bmi, df=3)", key="formula",
                                 help="formulaic syntax: C(x) category, C(x, contr.treatment('b')) reference level, "
                                 "a:b interaction, bs()/cr() splines, I(x / 5) transforms")
+    if model == "km":
+        st.selectbox("Interval scale", ["log-log", "log", "plain"], key="km_ci",
+                     help="log-log: lifelines' and SAS's default; log: R survfit's default; plain: linear, clipped")
     if formula.strip():
         covariates = [c for c in candidates if c in formula]
     event_kind = "causes" if model in CAUSES else "binary"
@@ -291,7 +294,7 @@ def render(settings: common.Settings) -> None:
     columns, model, drop, formula = _mapping(df)
     try:
         clean, report = validate_cohort(df, columns, source=name, drop_missing=drop, missing_hint=MISSING_HINT)
-        fit = fitted(clean, columns, model, formula or None)
+        fit = fitted(clean, columns, model, formula or None, st.session_state.get("km_ci", "log-log"))
     except InputError as exc:
         common.show_error(exc)
         return

@@ -145,3 +145,21 @@ def test_fine_gray_on_the_page_uses_cumulative_incidence_everywhere(open_page):
     assert any("subdistribution hazard ratios" in c.value.lower() for c in at.caption)
     assert any("Fine-Gray" in c.value for c in at.caption)  # the calibration names the model
     assert 0 < _risk(at) < 1
+
+
+def test_kaplan_meier_interval_scale_is_selectable(open_page):
+    from dash_helpers import decode
+
+    at = open_page("Fit your data", fit_source="Example: Rossi recidivism", model="km")
+    lower_loglog = decode(figure_of(at, "fit_survival")["data"][1]["y"])
+    at.selectbox(key="km_ci").select("log").run()
+    assert not at.exception
+    lower_log = decode(figure_of(at, "fit_survival")["data"][1]["y"])
+    assert any(caption.value.startswith("Kaplan-Meier intervals on the log scale") for caption in at.caption)
+    assert lower_log != lower_loglog
+
+
+def figure_of(at, key):
+    from dash_helpers import figure
+
+    return figure(at, key)
