@@ -83,7 +83,17 @@ def run(args: argparse.Namespace) -> int:
                  f"persons simulated at once ({workers} worker(s))")
     tmp = folder.open()  # the lock: a second run into the same folder is refused here
     show = not args.quiet and sys.stderr.isatty()
-    written = run_command(args, tmp, show=show)
+    client = None
+    if args.scheduler:  # the Dask handshake, before any work
+        from cvirisk.sim.scale.pool import connect_scheduler
+
+        client = connect_scheduler(args.scheduler)
+        args = argparse.Namespace(**{**vars(args), "scheduler": client})
+    try:
+        written = run_command(args, tmp, show=show)
+    finally:
+        if client is not None:
+            client.close()
     folder.commit()
     print(f"cvirisk scenario: {', '.join(p.name for p in written)} written to {folder.folder}", file=sys.stderr)
     return 0

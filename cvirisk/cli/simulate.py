@@ -12,6 +12,7 @@ arguments give the same bytes. Bad input ends with exit status 2 and one line.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 
@@ -68,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
         folder = ResultFolder(args.out, "--out", signature=("manifest.json",), inputs=inputs)
         tmp = folder.open()
         out = folder.folder
-    if args.scheduler:
+    if args.scheduler:  # reachable now, or an input error (no Dask client is kept open yet)
         from cvirisk.sim.scale.pool import check_scheduler
 
         check_scheduler(args.scheduler)
@@ -80,12 +81,12 @@ def run(args: argparse.Namespace) -> int:
         n = args.n
         _check_sizes(args, n)
     if large:
-        with FolderLock(out, "--out"):
+        with FolderLock(out, "--out"), _client(args.scheduler) as client:
             cohort = _cohort(args, params)
             _check_sizes(args, len(cohort))
             show = not args.quiet and sys.stderr.isatty()
             try:
-                collected = run_from_args(args, cohort, params, out, progress=show or None)
+                collected = run_from_args(args, cohort, params, out, progress=show or None, scheduler=client)
             except UnsupportedError as exc:
                 raise InputError(str(exc)) from None
         print(f"cvirisk simulate: {len(cohort):,} persons in units under {out / 'units'}; "
@@ -108,6 +109,21 @@ def run(args: argparse.Namespace) -> int:
     print(f"cvirisk simulate: {len(result.persons):,} persons, {len(result.events):,} events written to {out}",
           file=sys.stderr)
     return 0
+
+
+@contextlib.contextmanager
+def _client(address: str | None):
+    """A Dask client of ``address`` (handshake done before any work), closed on the way out."""
+    if not address:
+        yield None
+        return
+    from cvirisk.sim.scale.pool import connect_scheduler
+
+    client = connect_scheduler(address)
+    try:
+        yield client
+    finally:
+        client.close()
 
 
 def _cohort(args: argparse.Namespace, params):
@@ -166,8 +182,8 @@ def wants_runner(args: argparse.Namespace) -> bool:
     return any(getattr(args, a, None) for a in ("chunk_size", "replications", "workers", "scheduler"))
 
 
-def run_from_args(args: argparse.Namespace, cohort, params, out_dir, progress: bool | None = None):
-    """Run and collect with :mod:`cvirisk.sim.runner` from parsed options."""
+def run_from_args(args: argparse.Namespace, cohort, params, out_dir, progress: bool | None = None, scheduler=None):
+    """Run and collect with :mod:`cvirisk.sim.runner` from parsed options (``scheduler``: a Client to use)."""
     from cvirisk.sim.runner import RunSpec, collect, run
 
     spec = RunSpec.build(
@@ -175,5 +191,6 @@ def run_from_args(args: argparse.Namespace, cohort, params, out_dir, progress: b
         chunk_size=args.chunk_size or max(len(cohort), 1),
         engine=args.engine, surgery_approximation=getattr(args, "surgery_approximation", None),
     )  # fmt: skip
-    run(spec, out_dir, scheduler=args.scheduler, workers=args.workers, write_on=args.write_on, progress=progress)
+    scheduler = args.scheduler if scheduler is None else scheduler
+    run(spec, out_dir, scheduler=scheduler, workers=args.workers, write_on=args.write_on, progress=progress)
     return collect(out_dir, tables=not args.summaries_only)

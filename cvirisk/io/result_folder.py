@@ -141,6 +141,7 @@ class FolderLock:
         self.path = absolute.parent / f".{absolute.name}.lock"
         self._fd: int | None = None
         self._nested = False
+        self._made: list[Path] = []
 
     #: Locks held by this process: path -> [fd, depth] (a process may take its own lock again).
     _HELD: dict[Path, list[int]] = {}
@@ -151,6 +152,7 @@ class FolderLock:
             held[1] += 1
             self._nested = True
             return self
+        self._made = [p for p in reversed(self.path.parents) if not p.exists()]
         self.path.parent.mkdir(parents=True, exist_ok=True)
         while True:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
@@ -188,6 +190,9 @@ class FolderLock:
             os.unlink(self.path)  # while still holding the lock; see acquire's inode check
         os.close(self._fd)
         self._fd = None
+        for p in reversed(self._made):  # folders made for the lock file, if the run left them empty
+            with contextlib.suppress(OSError):
+                p.rmdir()
 
     def __enter__(self) -> FolderLock:
         return self.acquire()

@@ -233,3 +233,19 @@ def test_the_python_api_refuses_what_it_cannot_take(kwargs, fragment):
     kwargs = {"cohort": uniform_cohort(3), "years": 1, **kwargs}
     with pytest.raises(InputError, match=fragment):
         simulate(**kwargs)
+
+
+@pytest.mark.parametrize("command", ["simulate", "scenario"])
+def test_a_port_that_does_not_speak_dask_is_refused_before_any_work(work, capsys, monkeypatch, command):
+    import cvirisk.sim.scale.pool as pool
+
+    monkeypatch.setattr(pool, "TIMEOUT", 1.0)
+    folder, values = work
+    before = tree(folder)
+    args = {"simulate": ["simulate", "--n", "20", *CHUNKED],
+            "scenario": ["scenario", "--scenario", "smoking_down_third", "--n", "10"]}[command]  # fmt: skip
+    out = f"{folder}/a/b/out"
+    code, err = call([*args, "--scheduler", f"tcp://127.0.0.1:{values['busy']}", "--out", out], capsys)
+    assert code == 2 and err.count("\n") == 1, err
+    assert f"--scheduler tcp://127.0.0.1:{values['busy']}: no Dask scheduler answered at 127.0.0.1:{values['busy']} within 1 s" in err
+    assert tree(folder) == before

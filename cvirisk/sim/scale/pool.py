@@ -128,17 +128,24 @@ def _fill(pool, running: dict, todo: deque, fn, args_for, limit: int) -> None:
         running[pool.submit(fn, *args_for(t))] = t
 
 
-def check_scheduler(address: str, what: str = "--scheduler", timeout: float = 5.0) -> None:
-    """Refuse, within ``timeout`` seconds, a Dask scheduler address that nothing answers at.
+#: Seconds to wait for a scheduler: the TCP connection, then its first handshake bytes.
+TIMEOUT = 5.0
 
-    Only opens and closes one TCP connection (no Dask client, nothing written); addresses of
-    other transports (``ucx://``, ``inproc://``) are left to Dask.
+
+def check_scheduler(address: str, what: str = "--scheduler", timeout: float | None = None) -> None:
+    """Refuse, within ``timeout`` seconds (default :data:`TIMEOUT`), an address no Dask scheduler answers at.
+
+    Opens one TCP connection and, for ``tcp://``, waits for the first bytes of the
+    scheduler's handshake (a Dask server speaks first; a silent port would otherwise hang a
+    Dask client well past its own timeout), then closes it: no Dask client, nothing written.
+    Addresses of other transports (``ucx://``, ``inproc://``) are left to Dask.
     """
     import socket
     from urllib.parse import urlsplit
 
     from cvirisk.exceptions import InputError
 
+    timeout = TIMEOUT if timeout is None else timeout
     text = str(address).strip()
     if not text:
         raise InputError(f"{what}: empty address")
@@ -157,13 +164,37 @@ def check_scheduler(address: str, what: str = "--scheduler", timeout: float = 5.
     if not host or port is None or path not in ("", "/"):
         raise InputError(f"{what} {text}: not an address of the form tcp://HOST:PORT")
     try:
-        with socket.create_connection((host, port), timeout=timeout):
-            pass
+        with socket.create_connection((host, port), timeout=timeout) as conn:
+            if scheme == "tcp":
+                first = conn.recv(1)
+                if not first:
+                    raise InputError(f"{what} {text}: the server at {host}:{port} closed the connection; "
+                                     "not a Dask scheduler")  # fmt: skip
+    except TimeoutError:
+        raise InputError(f"{what} {text}: no Dask scheduler answered at {host}:{port} within {timeout:g} s") from None
     except OSError as exc:
-        reason = "no answer" if isinstance(exc, TimeoutError) else (exc.strerror or type(exc).__name__)
         raise InputError(
-            f"{what} {text}: no Dask scheduler reachable at {host}:{port} within {timeout:g} s ({reason})"
+            f"{what} {text}: no Dask scheduler reachable at {host}:{port} within {timeout:g} s "
+            f"({exc.strerror or type(exc).__name__})"
         ) from None
+
+
+def connect_scheduler(address: str, what: str = "--scheduler"):
+    """A :class:`distributed.Client` of the scheduler at ``address``, before any work.
+
+    :func:`check_scheduler` first; a failure of the Dask connection after it is an input
+    error too, and nothing is started.
+    """
+    check_scheduler(address, what)
+    from distributed import Client
+
+    from cvirisk.exceptions import InputError
+
+    try:
+        return Client(address, timeout=f"{max(TIMEOUT, 10.0):g}s")
+    except (OSError, TimeoutError) as exc:
+        reason = " ".join(str(exc).split())[:120] or type(exc).__name__
+        raise InputError(f"{what} {address}: the Dask connection failed ({reason})") from None
 
 
 def call_indexed(fn: Callable[[Any], Any], index: int, item: Any) -> tuple[int, Any]:
