@@ -7,6 +7,13 @@ Usage::
 
 Writes ``events.parquet``, ``persons.parquet`` and ``manifest.json`` into ``--out``; the same
 arguments give the same bytes. Bad input ends with exit status 2 and one line.
+
+Everything is checked before any work: the output folder (creatable, writable, empty or an
+earlier result of this command, holding no input of the run), the cohort file against the
+cohort contract (:mod:`cvirisk.io.sim_cohort`: file, column, rows from 1 in the file), the
+sizes (:mod:`cvirisk.io.limits`) and a ``--scheduler`` (it must answer within 5 s). The
+result folder is written as a set under a lock (:mod:`cvirisk.io.result_folder`); a large
+run keeps complete units only, so a rerun after a kill finishes it with the same bytes.
 """
 
 from __future__ import annotations
