@@ -148,7 +148,8 @@ def _cases():
         ("simulate-no-cohort-file", ["simulate", "--cohort", "{tmp}/nope.csv", "--out", "{tmp}/out"], "nope.csv: no such file"),
         ("simulate-bad-override", ["simulate", "--n", "5", *SIM, "--set", "care.duplex_sensitivity=2", "--out", "{tmp}/out"], "duplex_sensitivity"),
         ("simulate-unknown-key", ["simulate", "--n", "5", *SIM, "--set", "no.such.key=1", "--out", "{tmp}/out"], "no.such.key"),
-        ("simulate-fast-finite-capacity", ["simulate", "--n", "5", *SIM, "--engine", "fast", "--out", "{tmp}/a/b/out"], "surgery"),
+        # refused after the output folder was taken: the folder and its new parents are removed again
+        ("simulate-late-error-cleans-up", ["simulate", "--n", "5", *SIM, "--set", "care.duplex_sensitivity=2", "--out", "{tmp}/a/b/out"], "duplex_sensitivity"),
         ("simulate-scheduler-closed", ["simulate", "--n", "20", *SIM, "--scheduler", "tcp://127.0.0.1:{closed}", "--out", "{tmp}/out"], "no Dask scheduler reachable at 127.0.0.1:{closed}"),
         ("simulate-scheduler-malformed", ["simulate", "--n", "20", *SIM, "--scheduler", "tcp://127.0.0.1:port", "--out", "{tmp}/out"], "not an address of the form"),
         ("simulate-scheduler-protocol", ["simulate", "--n", "20", *SIM, "--scheduler", "ftp://x:1", "--out", "{tmp}/out"], "unknown protocol"),
@@ -220,9 +221,9 @@ def test_every_command_is_covered():
 @pytest.mark.parametrize(
     ("kwargs", "fragment"),
     [
-        ({"seed": 1.7}, "whole numbers"),
-        ({"seed": True}, "whole numbers"),
-        ({"replication": 0.5}, "whole numbers"),
+        ({"seed": 1.7}, "whole number"),
+        ({"seed": True}, "whole number"),
+        ({"replication": 0.5}, "whole number"),
         ({"cohort": uniform_cohort(3).iloc[:0]}, "cohort: no persons"),
     ],
 )
