@@ -339,4 +339,5 @@ def run(spec: RunSpec, out_dir: str | os.PathLike[str], **kwargs) -> RunReport:
         todo = [u for u in units if not is_complete(out, spec, u)]
         if todo:
             run_units(spec, todo, out, **kwargs)
+            remove_stale_tree(out)  # what a worker killed mid-unit left (its unit was rerun)
     return RunReport(out, ran=todo, skipped=[u for u in units if u not in set(todo)])
