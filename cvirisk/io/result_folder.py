@@ -137,8 +137,8 @@ class FolderLock:
     def __init__(self, folder: str | os.PathLike[str], what: str = "--out") -> None:
         self.folder = Path(folder)
         self.what = what
-        absolute = Path(os.path.abspath(self.folder))
-        self.path = absolute.parent / f".{absolute.name}.lock"
+        real = Path(os.path.realpath(self.folder))  # a symlinked folder and its target share one lock
+        self.path = real.parent / f".{real.name}.lock"
         self._fd: int | None = None
         self._nested = False
         self._made: list[Path] = []
@@ -319,12 +319,12 @@ class ResultFolder:
     def open(self) -> Path:
         """Check the folder, take the lock, clear stale temporaries; return the temporary folder."""
         check_output_folder(self.folder, self.what, self.signature, self.inputs)
-        absolute = Path(os.path.abspath(self.folder))
+        absolute = Path(os.path.realpath(self.folder))  # through a symlink: the set replaces its target
         self._made = [p for p in reversed(absolute.parents) if not p.exists()]
         self.lock.acquire()
         try:
             check_output_folder(self.folder, self.what, self.signature, self.inputs)  # again, under the lock
-            remove_stale(self.folder)
+            remove_stale(absolute)
             self.path = temporary_sibling(absolute)
         except BaseException:
             self.lock.release()
@@ -335,7 +335,7 @@ class ResultFolder:
     def commit(self) -> Path:
         """Put the temporary folder in place of the final one; release the lock."""
         assert self.path is not None, "open() first"
-        final = Path(os.path.abspath(self.folder))
+        final = Path(os.path.realpath(self.folder))
         try:
             if final.is_dir():
                 for name in self.keep:

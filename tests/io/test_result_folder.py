@@ -108,3 +108,14 @@ def test_abort_open_cleans_an_uncommitted_folder(tmp_path):
     (tmp / "x").write_text("half")
     abort_open()
     assert _names(tmp_path) == []
+
+
+def test_a_symlinked_folder_is_replaced_through_the_link(tmp_path):
+    real = tmp_path / "real"
+    real.mkdir()
+    (real / "manifest.json").write_text("1")
+    (tmp_path / "link").symlink_to(real)
+    with ResultFolder(tmp_path / "link", signature=("manifest.json",)) as tmp:
+        (tmp / "manifest.json").write_text("2")
+    assert (tmp_path / "link").is_symlink() and (real / "manifest.json").read_text() == "2"
+    assert _names(tmp_path) == ["link", "real"]
