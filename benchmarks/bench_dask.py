@@ -31,10 +31,10 @@ from cvirisk.sim.scale.sources import GeneratedCohort
 def warm_up() -> None:
     """Import and exercise the engine once in a worker (tiny cohort)."""
     from cvirisk.cohort import generate_cohort
-    from cvirisk.sim.fast import simulate_fast
+    from cvirisk.sim import simulate
 
     params = load_params(overrides={"care.surgery_operations_per_year_per_100000": float("inf")})
-    simulate_fast(generate_cohort(50, seed=0, params=params), params=params, seed=0, years=1)
+    simulate(generate_cohort(50, seed=0, params=params), params=params, seed=0, years=1)
 
 
 def timed_run(spec: RunSpec, workers: int, write_on: str) -> tuple[float, dict[str, bytes]]:

@@ -6,7 +6,7 @@ Examples
 >>> ev = pd.DataFrame({"person_id": [1] * 5, "t": [0.0, 1.0, 1.0, 3.0, 4.0],
 ...     "age": [50.0, 51.0, 51.0, 53.0, 54.0],
 ...     "event": ["entry", "ceap", "surgery", "surgery", "exit"],
-...     "detail": ["baseline", "C6", "referred", "done wait_years=2.0000", "end_of_follow_up"]})
+...     "detail": ["baseline", "C6", "referred", "done", "end_of_follow_up"]})
 >>> surgery_waits(ev)[["wait_years", "done"]].values.tolist()
 [[2.0, True]]
 >>> float(time_in_class(ev, "C6").iloc[0])
@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+
+from cvirisk.analysis.log import person_rows
 
 __all__ = ["surgery_waits", "time_in_class"]
 
@@ -30,7 +32,7 @@ def surgery_waits(events: pd.DataFrame) -> pd.DataFrame:
     kind = events["event"].astype(str)
     detail = events["detail"].astype(str)
     ref = events[(kind == "surgery") & (detail == "referred")]
-    done = events[(kind == "surgery") & detail.str.startswith("done")]
+    done = events[(kind == "surgery") & (detail == "done")]
     exits = events[kind == "exit"].set_index("person_id")["t"]
     rows = []
     done_by = {pid: list(g["t"]) for pid, g in done.groupby("person_id", observed=True)}
@@ -46,6 +48,7 @@ def surgery_waits(events: pd.DataFrame) -> pd.DataFrame:
 
 def time_in_class(events: pd.DataFrame, cls: str = "C6", start: float = 0.0, end: float = np.inf) -> pd.Series:
     """Years each person spends in CEAP class ``cls`` within ``[start, end]`` (e.g. ulcer-years for C6)."""
+    events = person_rows(events)
     kind = events["event"].astype(str)
     ev = events[kind.isin(["ceap", "entry", "exit"])]
     state = pd.Series(np.where(ev["event"].astype(str) == "ceap", ev["detail"].astype(str), None), index=ev.index)

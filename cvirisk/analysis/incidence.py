@@ -21,13 +21,19 @@ import numpy as np
 import pandas as pd
 from scipy.stats import chi2
 
+from cvirisk.analysis.log import person_rows
 from cvirisk.analysis.prevalence import AGE_BANDS
 
 __all__ = ["observation_intervals", "person_years", "incidence", "select_events"]
 
 
 def select_events(events: pd.DataFrame, kind: str, detail: str | None = None) -> pd.DataFrame:
-    """Events of ``kind`` whose detail equals (or, ending in ``*``, starts with) ``detail``."""
+    """Events of ``kind`` whose detail equals (or, ending in ``*``, starts with) ``detail``.
+
+    ``ceap`` means the person's class (the worse leg), not a leg's.
+    """
+    if kind == "ceap":
+        events = person_rows(events)
     ev = events[events["event"].astype(str) == kind]
     if detail is not None:
         d = ev["detail"].astype(str)

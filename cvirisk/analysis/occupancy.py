@@ -19,6 +19,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from cvirisk.analysis.log import person_rows
 from cvirisk.analysis.states import CEAP_CLASSES
 
 __all__ = ["state_occupancy", "timeline", "STATES"]
@@ -27,7 +28,8 @@ STATES = (*CEAP_CLASSES, "DEAD")
 
 
 def _ceap_steps(events: pd.DataFrame) -> pd.DataFrame:
-    ev = events[events["event"].astype(str) == "ceap"]
+    ev = person_rows(events)
+    ev = ev[ev["event"].astype(str) == "ceap"]
     return pd.DataFrame({"person_id": ev["person_id"].to_numpy(), "t": ev["t"].to_numpy(),
                          "state": ev["detail"].astype(str).to_numpy()})  # fmt: skip
 

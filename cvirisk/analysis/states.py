@@ -16,6 +16,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from cvirisk.analysis.log import DEEP, SUPERFICIAL, person_rows
+
 __all__ = ["observed_at", "ceap_at", "reflux_at", "baseline_age", "last_state_at", "CEAP_CLASSES"]
 
 CEAP_CLASSES = ("C0", "C1", "C2", "C3", "C4", "C5", "C6")
@@ -43,8 +45,8 @@ def observed_at(events: pd.DataFrame, t: float) -> pd.Index:
 
 
 def last_state_at(events: pd.DataFrame, t: float, kind: str, persons: pd.Index) -> pd.Series:
-    """The detail of each person's last ``kind`` event at or before ``t`` (NaN if none)."""
-    ev = _kind(events, kind)
+    """The detail of each person's last ``kind`` event of the person (not of a leg) at or before ``t``."""
+    ev = _kind(person_rows(events), kind)
     ev = ev[ev["t"] <= t].drop_duplicates("person_id", keep="last").set_index("person_id")
     return ev["detail"].astype(str).reindex(persons)
 
@@ -63,11 +65,13 @@ def reflux_at(events: pd.DataFrame, t: float, persons: pd.Index | None = None) -
     ev = events[events["t"] <= t]
     kind = ev["event"].astype(str)
     detail = ev["detail"].astype(str)
-    sup_on = (kind == "valve_failure") & detail.isin(["superficial", "congenital"])
-    sup_off = (kind == "surgery") & detail.str.startswith("done")
-    sup = ev[sup_on | sup_off].assign(on=sup_on[sup_on | sup_off])
-    sup = sup.drop_duplicates("person_id", keep="last").set_index("person_id")["on"]
-    deep_ids = ev.loc[(kind == "valve_failure") & detail.isin(["deep", "post_thrombotic", "congenital"]), "person_id"]
+    leg = ev["leg"].astype(str) if "leg" in ev.columns else pd.Series("", index=ev.index)
+    sup_on = (kind == "valve_failure") & detail.isin(list(SUPERFICIAL))
+    sup_off = (kind == "surgery") & (detail == "done")
+    sup = ev[sup_on | sup_off].assign(on=sup_on[sup_on | sup_off], leg_=leg[sup_on | sup_off])
+    # a person refluxes superficially when either leg does (each leg's last word counts)
+    sup = sup.drop_duplicates(["person_id", "leg_"], keep="last").groupby("person_id")["on"].any()
+    deep_ids = ev.loc[(kind == "valve_failure") & detail.isin(list(DEEP)), "person_id"]
     out = pd.DataFrame(index=persons)
     out["superficial_reflux"] = sup.reindex(persons, fill_value=False).astype(bool).to_numpy()
     out["deep_reflux"] = persons.isin(deep_ids.unique())

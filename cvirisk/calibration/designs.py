@@ -16,8 +16,9 @@ plan                      cohort                                      designs
                           made common (x5, x10), 10 years             (input checks)
 ========================  ==========================================  =====================
 
-The fast engine cannot queue for surgery, and no target depends on surgical capacity, so
-every plan runs with unlimited capacity (``care.surgery_operations_per_year_per_100000 = inf``).
+No target depends on surgical capacity, so every plan runs with unlimited capacity
+(``care.surgery_operations_per_year_per_100000 = inf``): a waiting list would tie each
+study's result to the size of the simulated catchment.
 
 Each estimator is a pure function of a :class:`Simulated` (cohort, event log, persons), so the
 tests run them on hand-made event logs.
@@ -33,6 +34,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from cvirisk.analysis.log import DEEP
 from cvirisk.calibration.estimators import (
     Estimate,
     Z,
@@ -232,13 +234,13 @@ def summarize_prandoni(sim: Simulated) -> dict[str, Estimate]:
     d = ev[(ev["t"] >= 0) & (ev["event"] == "dvt") & ~ev["person_id"].isin(list(prior))]
     first = d.groupby("person_id")["t"].min()
     ids = first.index.to_numpy()
-    pts = ev[(ev["event"] == "valve_failure") & (ev["detail"].astype(str) == "post_thrombotic") & (ev["t"] >= 0)]
+    pts = ev[(ev["event"] == "valve_failure") & (ev["detail"].astype(str) == "deep_post_thrombotic") & (ev["t"] >= 0)]
     pts_t = pts.groupby("person_id")["t"].min().reindex(ids).to_numpy()
     end = follow_up_end(ev, ids, sim.years).to_numpy()
     w = co.set_index("person_id")["weight"].reindex(ids).to_numpy(float) if "weight" in co.columns else None
     est = cumulative_incidence_after_index(first.to_numpy(), pts_t, end, (2.0, 5.0, 8.0), weights=w)
     # post-thrombotic damage can only strike competent deep valves: how many were already incompetent?
-    deep = ev[(ev["event"] == "valve_failure") & ev["detail"].astype(str).isin(["deep", "post_thrombotic", "congenital"])]
+    deep = ev[(ev["event"] == "valve_failure") & ev["detail"].astype(str).isin(list(DEEP))]
     deep_t = deep.groupby("person_id")["t"].min().reindex(ids).to_numpy()
     ww = np.ones(len(ids)) if w is None else w
     already = float(np.average(deep_t <= first.to_numpy(), weights=ww)) if len(ids) else float("nan")
@@ -260,13 +262,76 @@ def _transformed(h: float, se_log: float, fn: Callable[[float], float], n: float
     return Estimate(fn(h), min(lo, hi), max(lo, hi), n, detail)
 
 
+def _recurrence_after_healing(sim: Simulated) -> dict[str, Estimate]:
+    """Recurrence after each healing in follow-up, as the trials measured it.
+
+    Every leg's healing (``finding ulcer_healed``) starts a follow-up that ends at the leg's
+    next recurrence (``finding ulcer_recurred``) or the person's exit; legs are grouped by
+    compression worn at healing and by earlier surgery on that leg (intention to treat), and
+    Kaplan-Meier gives the risk at 6 and 12 months.
+    """
+    ev = sim.events
+    if "leg" not in ev.columns:  # a log without legs has no per-leg healings
+        return {}
+    legs = ev[ev["leg"].astype(str) != ""]
+    healed = legs[(legs["event"] == "finding") & (legs["detail"] == "ulcer_healed") & (legs["t"] >= 0)]
+    if healed.empty:
+        return {}
+    recur = legs[(legs["event"] == "finding") & (legs["detail"] == "ulcer_recurred")]
+    ops = legs[(legs["event"] == "surgery") & (legs["detail"] == "done")]
+    comp = ev[ev["event"] == "compression"]
+    ids = healed["person_id"].to_numpy()
+    th = healed["t"].to_numpy(float)
+    leg = healed["leg"].astype(str).to_numpy()
+    nxt = np.full(len(healed), np.nan)
+    key = recur.groupby(["person_id", "leg"], observed=True)["t"].apply(np.sort).to_dict()
+    for i, (p, lg, t) in enumerate(zip(ids, leg, th, strict=True)):
+        later = key.get((p, lg))
+        if later is not None:
+            j = np.searchsorted(later, t, side="right")
+            if j < len(later):
+                nxt[i] = later[j]
+    end = follow_up_end(ev, ids, sim.years).to_numpy()
+    wearing = np.zeros(len(healed), bool)
+    for i, (p, t) in enumerate(zip(ids, th, strict=True)):
+        c = comp[(comp["person_id"] == p) & (comp["t"] <= t)]
+        wearing[i] = len(c) > 0 and str(c["detail"].iloc[-1]) == "start"
+    operated = np.array([((ops["person_id"] == p) & (ops["leg"].astype(str) == lg) & (ops["t"] <= t)).any()
+                         for p, lg, t in zip(ids, leg, th, strict=True)])
+    out: dict[str, Estimate] = {}
+
+    def km(mask: np.ndarray, horizons: tuple[float, ...]) -> list[Estimate]:
+        return cumulative_incidence_after_index(th[mask], nxt[mask], end[mask], horizons)
+
+    c_only = wearing & ~operated
+    none = ~wearing & ~operated
+    both = wearing & operated
+    if c_only.sum() >= 5:
+        e6, e12 = km(c_only, (0.5, 1.0))
+        out["eschar_recurrence_12m_compression"] = Estimate(e12.value, e12.low, e12.high, float(c_only.sum()),
+                                                            {"healings": int(c_only.sum())})
+        if none.sum() >= 5:
+            (n6,) = km(none, (0.5,))
+            if n6.value > 0 and e6.value > 0:
+                rr = e6.value / n6.value
+                se = np.hypot(*(np.log(max(e.high, 1e-9) / max(e.low, 1e-9)) / (2 * Z) for e in (e6, n6)))
+                out["compression_recurrence_rr"] = Estimate(rr, rr * np.exp(-Z * se), rr * np.exp(Z * se),
+                                                            float(c_only.sum() + none.sum()))
+    if both.sum() >= 5:
+        (s12,) = km(both, (1.0,))
+        out["eschar_recurrence_12m_surgery"] = Estimate(s12.value, s12.low, s12.high, float(both.sum()),
+                                                        {"healings": int(both.sum())})
+    return out
+
+
 def summarize_ulcer_inputs(sim: Simulated) -> dict[str, Estimate]:
     """Check that the simulation reproduces the effect estimates taken as inputs.
 
-    From person-time in C6 (active ulcer) and C5 (healed) split by compression and surgery:
-    the healing hazard ratio with/without compression (Cochrane CD013397), the 6-month
-    recurrence risk ratio with/without compression (CD002303) and the 12-month recurrence with
-    compression alone and with compression and superficial surgery (ESCHAR).
+    The healing hazard ratio with and without compression (Cochrane CD013397) from person-time
+    with an open ulcer; recurrence as the trials measured it (see
+    :func:`_recurrence_after_healing`): the 6-month risk ratio with and without compression
+    (CD002303) and the 12-month recurrence with compression alone and with compression and
+    superficial surgery (ESCHAR).
     """
     out: dict[str, Estimate] = {}
     heal = episode_rates(sim.events, years=sim.years, from_class=6, to_class=5)
@@ -280,33 +345,7 @@ def summarize_ulcer_inputs(sim: Simulated) -> dict[str, Estimate]:
                 hr, hr * np.exp(-Z * se), hr * np.exp(Z * se), d1 + d0,
                 {"healed_with": int(d1), "healed_without": int(d0)},
             )  # fmt: skip
-    rec = episode_rates(sim.events, years=sim.years, from_class=5, to_class=6).set_index(["comp", "surg"])
-
-    def cell(c: float, s: float) -> tuple[float, float, float]:
-        if (c, s) not in rec.index:
-            return float("nan"), float("nan"), 0.0
-        pt, d = rec.loc[(c, s), "person_years"], rec.loc[(c, s), "events"]
-        h, se = _rate(float(pt), float(d))
-        return h, se, float(d)
-
-    h1, se1, d1 = cell(1.0, 0.0)
-    h0, se0, d0 = cell(0.0, 0.0)
-    if d1 > 0 and d0 > 0:
-        risk = lambda h: 1 - np.exp(-0.5 * h)  # noqa: E731
-        rr = risk(h1) / risk(h0)
-        # delta method on log RR
-        dl = lambda h: 0.5 * h * np.exp(-0.5 * h) / risk(h)  # noqa: E731
-        se = np.sqrt((dl(h1) * se1) ** 2 + (dl(h0) * se0) ** 2)
-        out["compression_recurrence_rr"] = Estimate(rr, rr * np.exp(-Z * se), rr * np.exp(Z * se), d1 + d0)
-    if d1 > 0:
-        out["eschar_recurrence_12m_compression"] = _transformed(
-            h1, se1, lambda h: 100 * (1 - np.exp(-h)), d1, {"recurrences": int(d1)}
-        )
-    hs, ses, ds = cell(1.0, 1.0)
-    if ds > 0:
-        out["eschar_recurrence_12m_surgery"] = _transformed(
-            hs, ses, lambda h: 100 * (1 - np.exp(-h)), ds, {"recurrences": int(ds)}
-        )
+    out.update(_recurrence_after_healing(sim))
     return out
 
 
@@ -324,7 +363,7 @@ PLANS: dict[str, SimulationPlan] = {
     "ulcer": SimulationPlan(
         "ulcer", {"age_min": 60, "age_max": 80}, 10.0, 0.5,
         scale={
-            "natural_history.transitions.skin_changes.rate_per_year": 5.0,
+            "natural_history.transitions.pigmentation.rate_per_year": 5.0,
             "natural_history.transitions.ulcer_open.rate_per_year": 10.0,
         },
         description="ages 60-79, skin changes x5 and ulcer opening x10 (an ulcer population), 10 years",

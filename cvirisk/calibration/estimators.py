@@ -22,6 +22,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from cvirisk.analysis.log import DEEP, SUPERFICIAL, person_mask, person_rows
+
 __all__ = [
     "Estimate",
     "proportion",
@@ -103,8 +105,11 @@ def status_at(events: pd.DataFrame, person_ids: Sequence[int] | np.ndarray, t0: 
     """
     ids = np.asarray(person_ids)
     ev = events[events["t"] <= t0]
+    if "leg" not in ev.columns:
+        ev = ev.assign(leg="")
     out = pd.DataFrame(index=pd.Index(ids, name="person_id"))
-    ce = ev[ev["event"] == "ceap"]
+    ce = person_rows(ev)
+    ce = ce[ce["event"] == "ceap"]
     num = ceap_number(ce["detail"])
     ce = ce.assign(num=num.to_numpy())
     last = ce.groupby("person_id", sort=False)["num"].last()
@@ -120,7 +125,9 @@ def status_at(events: pd.DataFrame, person_ids: Sequence[int] | np.ndarray, t0: 
     if len(ed):
         d = ed["detail"].astype(str).str.lower()
         onset = ~(d.str.contains("resolv") | d.str.startswith("no_") | d.str.contains("gone"))
-        last_on = onset.groupby(ed["person_id"].to_numpy()).last()
+        # per leg: the leg's last edema finding; the person has edema when either leg does
+        last_on = onset.groupby([ed["person_id"].to_numpy(), ed["leg"].astype(str).to_numpy()]).last()
+        last_on = last_on.groupby(level=0).max()
         out["edema"] = last_on.astype(float).reindex(ids).fillna(0.0).to_numpy() > 0.5
     else:
         out["edema"] = False
@@ -128,14 +135,15 @@ def status_at(events: pd.DataFrame, person_ids: Sequence[int] | np.ndarray, t0: 
     vdet = vf["detail"].astype(str)
     # superficial reflux is present unless superficial surgery came after the last failure
     sup_ev = ev[
-        ((ev["event"] == "valve_failure") & ev["detail"].astype(str).isin(["superficial", "congenital"]))
-        | ((ev["event"] == "surgery") & ev["detail"].astype(str).str.startswith("done"))
+        ((ev["event"] == "valve_failure") & ev["detail"].astype(str).isin(list(SUPERFICIAL)))
+        | ((ev["event"] == "surgery") & (ev["detail"].astype(str) == "done"))
     ]
-    sup_last = (sup_ev["event"] == "valve_failure").groupby(sup_ev["person_id"].to_numpy()).last()
+    sup_last = (sup_ev["event"] == "valve_failure").groupby(
+        [sup_ev["person_id"].to_numpy(), sup_ev["leg"].astype(str).to_numpy()]).last().groupby(level=0).max()
     out["superficial"] = sup_last.astype(float).reindex(ids).fillna(0.0).to_numpy() > 0.5
-    deep = set(vf.loc[vdet.isin(["deep", "post_thrombotic", "congenital"]), "person_id"])
+    deep = set(vf.loc[vdet.isin(list(DEEP)), "person_id"])
     out["deep"] = out.index.isin(list(deep))
-    out["post_thrombotic"] = out.index.isin(list(set(vf.loc[vdet == "post_thrombotic", "person_id"])))
+    out["post_thrombotic"] = out.index.isin(list(set(vf.loc[vdet == "deep_post_thrombotic", "person_id"])))
     out["dvt"] = out.index.isin(list(set(ev.loc[ev["event"] == "dvt", "person_id"])))
     out["dead"] = out.index.isin(list(set(ev.loc[ev["event"] == "death", "person_id"])))
     return out
@@ -176,7 +184,8 @@ def new_onset_among_survivors(
     seen = end.to_numpy() >= years
     ev = events[(events["t"] > 0) & (events["t"] <= years) & events["person_id"].isin(ids)]
     if onset == "varicose":
-        ce = ev[ev["event"] == "ceap"]
+        ce = person_rows(ev)
+        ce = ce[ce["event"] == "ceap"]
         fd = ev[ev["event"] == "finding"]
         hit = set(ce.loc[ceap_number(ce["detail"]) == 2, "person_id"]) | set(
             fd.loc[fd["detail"].astype(str).str.lower().str.startswith("varic"), "person_id"]
@@ -309,7 +318,9 @@ def episode_rates(
     ``person_years`` spent in ``from_class`` and ``events`` = moves to ``to_class``.
     """
     kinds = ["ceap", "compression", "surgery", "death", "exit"]
-    ev = events[events["event"].isin(kinds)][["person_id", "t", "event", "detail"]].copy()
+    # the person's classes and care; operations on either leg count for the person
+    keep = events["event"].isin(kinds) & (person_mask(events) | (events["event"] == "surgery"))
+    ev = events[keep][["person_id", "t", "event", "detail"]].copy()
     ev = ev.reset_index(drop=True)
     ev["_o"] = np.arange(len(ev))
     ev = ev.sort_values(["person_id", "t", "_o"], kind="stable")

@@ -68,9 +68,9 @@ NOTES: dict[str, str] = {
     "vte_incidence_20_64": "first DVT (every model VTE starts with a DVT; a third add a PE) per 100,000 person-years at attained age; prior DVT excluded.",
     "pts_after_dvt_2y": "PTS (clinical syndrome in Prandoni) is modelled as post-thrombotic deep valve damage; Kaplan-Meier after a first DVT in follow-up.",
     "compression_healing_hr": "input, not calibrated: ulcer_heal.hazard_ratios.compression = 2.17; check = healing rate on/off compression in an ulcer population.",
-    "compression_recurrence_rr": "input, not calibrated: ulcer_recur.hazard_ratios.compression = 0.46; check = 6-month recurrence risk ratio on/off compression, no surgery.",
-    "eschar_recurrence_12m_compression": "input, not calibrated: ulcer_recur.rate_per_year x compression HR; check = 12-month recurrence on compression, no surgery.",
-    "eschar_recurrence_12m_surgery": "input, not calibrated: ulcer_recur.hazard_ratios.surgery_done = 0.39; check = 12-month recurrence on compression after surgery.",
+    "compression_recurrence_rr": "input: ulcer_recurrence.hazard_ratios.compression = 0.46; check = 6-month recurrence risk ratio (Kaplan-Meier from each leg's healing) with and without compression worn at healing, no surgery.",
+    "eschar_recurrence_12m_compression": "input: ulcer_recurrence rate and slope (time since healing); check = 12-month Kaplan-Meier recurrence from each leg's healing with compression worn at healing, no surgery.",
+    "eschar_recurrence_12m_surgery": "input: ulcer_recurrence.hazard_ratios.surgery_done; check = 12-month Kaplan-Meier recurrence from healing with compression, after surgery on that leg.",
 }
 
 #: Why a target may not be met (shown only when it is not within).

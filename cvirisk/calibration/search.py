@@ -70,7 +70,7 @@ def free_parameters(params) -> list[FreeParameter]:
         if isinstance(node, dict):
             if "value" in node and isinstance(node.get("calibrate"), dict):
                 b = node["calibrate"]
-                log = b["low"] > 0 and not path.endswith("age_log_slope_per_year")
+                log = b["low"] > 0 and not path.endswith("log_slope_per_year")
                 out.append(FreeParameter(path, float(node["value"]), float(b["low"]), float(b["high"]), log))
                 return
             for k, v in node.items():
@@ -101,13 +101,15 @@ BLOCKS: tuple[Block, ...] = (
                 "telangiectasia.rate_per_year",
                 "telangiectasia.hazard_ratios.female",
                 "varicose_veins.rate_per_year",
-                "varicose_veins.age_log_slope_per_year",
+                "varicose_veins.log_slope_per_year",
                 "varicose_veins.hazard_ratios.superficial_reflux",
                 "superficial_failure.rate_per_year",
-                "deep_failure.rate_per_year",
+                "deep_primary_failure.rate_per_year",
                 "recruitment.rate_per_year",
-                "edema.rate_per_year",
-                "skin_changes.rate_per_year",
+                "edema_onset.rate_per_year",
+                "edema_resolution.rate_per_year",
+                "pigmentation.rate_per_year",
+                "corona.rate_per_year",
                 "ulcer_open.rate_per_year",
             )
         ),

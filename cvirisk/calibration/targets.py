@@ -39,9 +39,9 @@ REQUIRED_COLUMNS = ("target_id", "quantity", "population", "value", "low", "high
 #: Effect estimates that are parameters, not fitted: target id -> the parameter leaf that holds it.
 INPUT_TARGETS: dict[str, str] = {
     "compression_healing_hr": "natural_history.transitions.ulcer_heal.hazard_ratios.compression",
-    "compression_recurrence_rr": "natural_history.transitions.ulcer_recur.hazard_ratios.compression",
-    "eschar_recurrence_12m_compression": "natural_history.transitions.ulcer_recur.rate_per_year",
-    "eschar_recurrence_12m_surgery": "natural_history.transitions.ulcer_recur.hazard_ratios.surgery_done",
+    "compression_recurrence_rr": "natural_history.transitions.ulcer_recurrence.hazard_ratios.compression",
+    "eschar_recurrence_12m_compression": "natural_history.transitions.ulcer_recurrence.rate_per_year",
+    "eschar_recurrence_12m_surgery": "natural_history.transitions.ulcer_recurrence.hazard_ratios.surgery_done",
 }
 
 

@@ -9,7 +9,7 @@ Usage::
         --set care.surgery_operations_per_year_per_100000=.inf --scheduler tcp://10.0.0.5:8786
 
 The engine is the fast one unless surgical capacity is finite in some arm (the shipped
-parameters ration surgery, so the simpy reference engine runs by default; it is slower).
+parameters ration surgery: the compiled engine resolves the waiting list).
 Parameter interventions (rates, compression adherence, capacity, referral) hold over the whole
 simulated life; driver interventions (smoking, weight, sedentary work) act from ``at_year``.
 

@@ -40,7 +40,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         "simulate",
         help="simulate natural history and follow-up; write the event log",
         description="Simulate each person's history from age 18 to baseline and YEARS of follow-up "
-        "(continuous time, simpy reference engine or the fast engine); write events.parquet, "
+        "(continuous time, the declared model run by the compiled engine); write events.parquet, "
         "persons.parquet and manifest.json into --out.",
     )
     src = p.add_mutually_exclusive_group(required=True)

@@ -25,7 +25,7 @@ from cvirisk.params.schema import Params
 
 #: Latent order of the copula used for sequential (Cholesky) sampling: smoking first, so
 #: that conditioning on a smoking subset truncates the first latent only.
-LATENT_ORDER: tuple[str, ...] = ("smoking", "bmi", "sedentary_work", "family_history")
+LATENT_ORDER: tuple[str, ...] = ("smoking", "bmi", "work", "family_history")
 
 
 @dataclass(frozen=True)

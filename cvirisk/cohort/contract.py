@@ -9,8 +9,10 @@ age                    float32     baseline age, years
 bmi                    float32     body-mass index at baseline, kg/m2
 smoking                category    'never', 'current' or 'former' at baseline
 smoking_quit_age       float32     age at quitting, years; NaN unless smoking is 'former'
-sedentary_work         bool        occupation with prolonged sitting or standing (acts until
-                                   ``cohort.sedentary_work.retirement_age``)
+standing_work          bool        occupation with prolonged standing (acts until
+                                   ``cohort.work.retirement_age``)
+sitting_work           bool        occupation with prolonged sitting (until retirement);
+                                   never both
 family_history         bool        a parent or sibling with varicose veins
 parity                 int8        number of births; 0 for men
 prior_dvt              bool        a deep venous thrombosis before baseline
@@ -30,7 +32,7 @@ Examples
 >>> from cvirisk.cohort import generate_cohort
 >>> df = generate_cohort(100, seed=1)
 >>> validate_cohort(df).shape
-(100, 13)
+(100, 14)
 >>> validate_cohort(df.assign(bmi=-df["bmi"]), "my.csv")
 Traceback (most recent call last):
 ...
@@ -54,7 +56,8 @@ COLUMNS: dict[str, str] = {
     "bmi": "float32",
     "smoking": "category",
     "smoking_quit_age": "float32",
-    "sedentary_work": "bool",
+    "standing_work": "bool",
+    "sitting_work": "bool",
     "family_history": "bool",
     "parity": "int8",
     "prior_dvt": "bool",
@@ -128,7 +131,7 @@ def validate_cohort(df: pd.DataFrame, origin: str = "cohort") -> pd.DataFrame:
         out[col] = s.array if same else pd.Categorical(s.astype(object), categories=list(cats))
     female = np.asarray(out["sex"].codes) == 0
     former = np.asarray(out["smoking"].codes) == 2
-    for col in ("sedentary_work", "family_history", "prior_dvt", "congenital_absence"):
+    for col in ("standing_work", "sitting_work", "family_history", "prior_dvt", "congenital_absence"):
         out[col] = _flags(df[col], check(col))
     pid = _numbers(df["person_id"], check("person_id"))
     bad = ~(np.isfinite(pid) & (pid >= 0) & (pid == np.round(pid)))
@@ -155,6 +158,7 @@ def validate_cohort(df: pd.DataFrame, origin: str = "cohort") -> pd.DataFrame:
         ("prior_dvt_age", out["prior_dvt"] & ~((num["prior_dvt_age"] >= 0) & (num["prior_dvt_age"] <= age)),
          "missing or outside [0, age] for a person with prior_dvt"),
     ]  # fmt: skip
+    rules.append(("sitting_work", out["standing_work"] & out["sitting_work"], "true together with standing_work"))
     for col, bad, reason in rules:
         if bad.any():
             raise check(col)(f"{reason} in {_rows(bad)}")

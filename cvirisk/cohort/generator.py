@@ -8,7 +8,7 @@ normal draws; every other input is a uniform, turned into a value by inverse tra
 
 * ``age``: the band by inverse CDF of the (conditioned, oversampled) band table, then
   uniform within the band's part of the age window; ``sex``: Bernoulli(P(female | band)).
-* a Gaussian copula over (smoking, bmi, sedentary_work, family_history) with
+* a Gaussian copula over (smoking, bmi, work, family_history) with
   ``cohort.correlation``, sampled in that order through its Cholesky factor ``L``, so each
   latent follows its exact conditional normal given the earlier ones.
 * ``smoking``: the latent ``z`` against ``Phi^-1`` of the cumulative (never, current,
@@ -20,7 +20,9 @@ normal draws; every other input is a uniform, turned into a value by inverse tra
   ``exp(-sd_log**2 / 2)``), floored at ``minimum``. Oversampling the obese (BMI >= 30)
   warps ``Phi`` of the latent piecewise-linearly at the obesity threshold and multiplies
   ``weight`` by target / sampling probability.
-* ``sedentary_work``, ``family_history``: the latent above ``Phi^-1(1 - share)``.
+* ``work`` (a job with prolonged standing or sitting), ``family_history``: the latent above
+  ``Phi^-1(1 - share)``; such a job is standing work with probability ``work.standing_fraction``
+  (its own uniform stream ``work_posture``), else sitting work.
 * ``parity`` (women; 0 for men): ``parity.distribution`` by inverse CDF (completed births).
 * ``smoking_quit_age`` (former smokers): uniform between ``smoking.start_age`` and age.
 * ``congenital_absence``: Bernoulli(``share``).
@@ -50,9 +52,9 @@ __all__ = ["generate_cohort", "LATENTS", "NORMAL_STREAMS", "STREAMS", "OBESE_BMI
 LATENTS: tuple[str, ...] = LATENT_ORDER
 #: Streams that give standard normal draws (the latents whose values are used); the
 #: others give uniforms. One draw per person from each stream ``cohort.<name>``.
-NORMAL_STREAMS: tuple[str, ...] = ("smoking", "bmi", "sedentary_work")
+NORMAL_STREAMS: tuple[str, ...] = ("smoking", "bmi", "work")
 STREAMS: tuple[str, ...] = (
-    "age", "sex", *LATENTS, "parity", "smoking_quit_age", "congenital_absence", "prior_dvt",
+    "age", "sex", *LATENTS, "work_posture", "parity", "smoking_quit_age", "congenital_absence", "prior_dvt",
 )  # fmt: skip
 #: Obesity threshold (kg/m2), as in DESIGN.md.
 OBESE_BMI = 30.0
@@ -114,10 +116,11 @@ def _chunk(params: Params, d: Design, spec: CohortSpec, u: dict[str, np.ndarray]
             weight = weight * np.where(below, (1.0 - p_ob) / (1.0 - q), p_ob / q).astype(np.float32)
         e1 = ndtri(np.clip(ub, _LEVEL_LO, _LEVEL_HI))
     bmi32 = np.maximum(median * np.exp((sd * L[1, 0]) * e0 + (sd * L[1, 1]) * e1), b.minimum.value).astype(np.float32)
-    # sedentary work: its latent above Phi^-1(1 - share); family history likewise, from a
-    # uniform: latent = m + s * Phi^-1(U) exceeds the cut exactly when U > Phi((cut - m) / s)
-    sedentary = L[2, 0] * e0 + L[2, 1] * e1 + L[2, 2] * u["sedentary_work"] > ndtri(1 - c.sedentary_work.share.value)
-    m3 = L[3, 0] * e0 + L[3, 1] * e1 + L[3, 2] * u["sedentary_work"] if L[3, :3].any() else 0.0
+    # work with prolonged standing or sitting: its latent above Phi^-1(1 - share); family history
+    # likewise, from a uniform: latent = m + s * Phi^-1(U) exceeds the cut exactly when U > Phi((cut - m) / s)
+    working = L[2, 0] * e0 + L[2, 1] * e1 + L[2, 2] * u["work"] > ndtri(1 - c.work.share.value)
+    standing = working & (u["work_posture"] < c.work.standing_fraction.value)
+    m3 = L[3, 0] * e0 + L[3, 1] * e1 + L[3, 2] * u["work"] if L[3, :3].any() else 0.0
     family = u["family_history"] > ndtr((ndtri(1 - c.family_history.share.value) - m3) / L[3, 3])
     # parity (women), quitting age (former smokers), congenital absence, prior DVT
     births = _index(u["parity"], inverse_cdf_cuts(c.parity.distribution.value))
@@ -126,7 +129,7 @@ def _chunk(params: Params, d: Design, spec: CohortSpec, u: dict[str, np.ndarray]
     prior, prior_age = _prior_dvt(params, age, bmi32, female, u["prior_dvt"])
     return {
         "sex": sx, "age": age32, "bmi": bmi32, "smoking": k, "smoking_quit_age": np.minimum(quit32, age32),
-        "sedentary_work": sedentary, "family_history": family, "parity": np.where(female, births, np.int8(0)),
+        "standing_work": standing, "sitting_work": working & ~standing, "family_history": family, "parity": np.where(female, births, np.int8(0)),
         "prior_dvt": prior, "prior_dvt_age": np.minimum(prior_age, age32),
         "congenital_absence": u["congenital_absence"] < c.congenital_absence.share.value, "weight": weight,
     }  # fmt: skip
@@ -135,11 +138,12 @@ def _chunk(params: Params, d: Design, spec: CohortSpec, u: dict[str, np.ndarray]
 def _prior_dvt(params: Params, age: np.ndarray, bmi: np.ndarray, female: np.ndarray,
                u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Whether and when a first DVT happened before baseline (exact truncated Gompertz)."""
-    tr = params.natural_history.transitions.dvt
+    tr = params.natural_history.transitions["dvt"]
     hr = {name: q.value for name, q in tr.hazard_ratios.items()}
     start = float(params.simulation.history_start_age.value)
     ref = float(params.simulation.reference_age.value)
-    slope, rate = float(tr.age_log_slope_per_year.value), float(tr.rate_per_year.value)
+    # the declared DVT transition acts in each of the two legs: a person's hazard is twice a leg's
+    slope, rate = float(tr.log_slope_per_year.value), 2.0 * float(tr.rate_per_year.value)
     if not rate > 0:
         return np.zeros(age.size, bool), np.full(age.size, np.nan, np.float32)
     # scale = rate * HR_bmi^((bmi - 25) / 5) * HR_female^female, built in logs

@@ -20,7 +20,7 @@ Examples
 >>> from cvirisk.sim.testing import uniform_cohort
 >>> df = uniform_cohort(4)
 >>> validate_sim_cohort(df, "c.csv").shape
-(4, 13)
+(4, 14)
 >>> validate_sim_cohort(df.assign(bmi=[25.0, -1.0, 25.0, 25.0]), "c.csv", first_row=1001)
 Traceback (most recent call last):
 ...

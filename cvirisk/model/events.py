@@ -1,127 +1,49 @@
-"""The event vocabulary of the event log and the buffer the kernel writes events into.
+"""The event vocabulary of the event log and each kind's details, from the declared model.
 
-The vocabulary is fixed (DESIGN.md, "Event vocabulary"): the ``event`` column of every event
-log is a categorical with exactly :data:`EVENT_KINDS` as its categories, in this order.
+:data:`EVENT_KINDS` are the categories of every event log's ``event`` column, in order.
+:data:`DETAILS` lists, for each kind, the details the shipped model can write (the declared
+``emits`` of transitions and schedules, and the details the hooks write).
 
 Examples
 --------
->>> import numpy as np
->>> buf = EventBuffer()
->>> buf.add(np.array([3]), np.array([-1.5]), np.array([0]), "ceap", "C2")
->>> buf.add(np.array([3, 4]), np.array([0.0, 0.0]), np.array([1, 0]), "entry", "baseline")
->>> len(buf)
-3
+>>> "radiograph" in EVENT_KINDS and "C4b" in DETAILS["ceap"]
+True
 """
 
 from __future__ import annotations
 
-import numpy as np
+from cvirisk.params.model_spec import load_model
+from cvirisk.params.vocabulary import CEAP_DETAILS, EVENT_KINDS
 
-__all__ = ["EVENT_KINDS", "EVENT_CODE", "DETAILS", "EventBuffer"]
+__all__ = ["EVENT_KINDS", "EVENT_CODE", "DETAILS"]
 
-#: Every kind of event, in the order of the categorical ``event`` column.
-EVENT_KINDS: tuple[str, ...] = (
-    "entry",
-    "exit",
-    "covariate",
-    "valve_failure",
-    "recruitment",
-    "ceap",
-    "finding",
-    "infection",
-    "dvt",
-    "pe",
-    "lymphedema",
-    "calcification",
-    "periostitis",
-    "diagnosis",
-    "compression",
-    "surgery",
-    "death",
-)
 EVENT_CODE: dict[str, int] = {k: i for i, k in enumerate(EVENT_KINDS)}
 
-#: The fixed details of each kind (kinds with free details: recruitment, surgery done, covariate).
-DETAILS: dict[str, tuple[str, ...]] = {
-    "entry": ("history_start", "baseline"),
-    "exit": ("end_of_follow_up", "max_age", "death"),
-    "covariate": ("smoking=current", "smoking=former", "bmi=30.0", "sedentary_work=False"),
-    "valve_failure": ("superficial", "deep", "congenital", "post_thrombotic"),
-    "ceap": ("C1", "C2", "C3", "C4", "C5", "C6"),
-    "finding": ("pruritus", "edema", "pain", "discoloration", "thickening"),
-    "infection": ("ulcer", "edematous_skin"),
-    "dvt": ("prior", "incident"),
+#: Details written by the hooks (not declared as an ``emits`` of their own).
+_HOOK_DETAILS: dict[str, tuple[str, ...]] = {
+    "exit": ("death",),
     "pe": ("fatal", "nonfatal"),
-    "lymphedema": ("",),
-    "calcification": ("punctate", "trabecular", "reticular"),
-    "periostitis": ("",),
-    "diagnosis": (
-        "duplex_true_positive",
-        "duplex_false_negative",
-        "duplex_true_negative",
-        "duplex_false_positive",
-    ),
-    "compression": ("start", "stop"),
+    "death": ("pe",),
+    "compression": ("start",),
+    "diagnosis": ("duplex_true_positive", "duplex_false_negative", "duplex_true_negative", "duplex_false_positive"),
     "surgery": ("referred", "done"),
-    "death": ("background", "pe"),
+    "valve_failure": ("congenital",),
+    "dvt": ("prior",),
+    "radiograph": ("normal", "punctate", "trabecular", "reticular", "background", "periostitis"),
+    "ceap": CEAP_DETAILS + tuple(f"C{c}" for c in range(7)),
 }
 
 
-class EventBuffer:
-    """Append-only chunks of events: person id, time, within-person sequence, kind, detail.
+def _details() -> dict[str, tuple[str, ...]]:
+    spec = load_model()
+    out: dict[str, list[str]] = {k: [] for k in EVENT_KINDS}
+    for node in list(spec.transitions.values()) + list(spec.schedules.values()):
+        em = node["emits"]
+        if node.get("hook") not in ("radiograph", "prior_dvt", "operate"):
+            out[em["event"]].append(str(em.get("detail", "")))
+    for kind, details in _HOOK_DETAILS.items():
+        out[kind].extend(details)
+    return {k: tuple(dict.fromkeys(v)) for k, v in out.items()}
 
-    ``detail`` is one string for the whole chunk or one string per row.
-    """
 
-    def __init__(self) -> None:
-        self._pid: list[np.ndarray] = []
-        self._t: list[np.ndarray] = []
-        self._seq: list[np.ndarray] = []
-        self._kind: list[np.ndarray] = []
-        self._detail: list[np.ndarray] = []
-        self._n = 0
-
-    def __len__(self) -> int:
-        return self._n
-
-    def add(self, pid: np.ndarray, t: np.ndarray, seq: np.ndarray, kind: str, detail) -> None:
-        """Append one chunk (all arrays of equal length; empty chunks are ignored)."""
-        m = len(pid)
-        if m == 0:
-            return
-        self._pid.append(np.array(pid, dtype=np.int64))
-        self._t.append(np.array(t, dtype=np.float64))
-        self._seq.append(np.array(seq, dtype=np.int64))
-        self._kind.append(np.full(m, EVENT_CODE[kind], dtype=np.int8))
-        if isinstance(detail, str):
-            self._detail.append(np.full(m, detail, dtype=object))
-        else:
-            self._detail.append(np.asarray(detail, dtype=object))
-        self._n += m
-
-    def arrays(self) -> dict[str, np.ndarray]:
-        """All events as concatenated arrays (unsorted)."""
-        if not self._n:
-            return {
-                "person_id": np.empty(0, np.int64),
-                "t": np.empty(0, np.float64),
-                "seq": np.empty(0, np.int64),
-                "kind": np.empty(0, np.int8),
-                "detail": np.empty(0, object),
-            }
-        return {
-            "person_id": np.concatenate(self._pid),
-            "t": np.concatenate(self._t),
-            "seq": np.concatenate(self._seq),
-            "kind": np.concatenate(self._kind),
-            "detail": np.concatenate(self._detail),
-        }
-
-    def extend(self, other: EventBuffer) -> None:
-        """Append every chunk of ``other``."""
-        self._pid += other._pid
-        self._t += other._t
-        self._seq += other._seq
-        self._kind += other._kind
-        self._detail += other._detail
-        self._n += other._n
+DETAILS: dict[str, tuple[str, ...]] = _details()

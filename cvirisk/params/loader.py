@@ -97,6 +97,8 @@ def _set_dotted(base: dict[str, Any], dotted: str, value: Any) -> None:
         raise ParameterError(f"override {dotted}: unknown key {dotted}")
     if _is_leaf(node[last]) and not isinstance(value, dict):
         node[last]["value"] = value
+    elif node[last] is None and not isinstance(value, (dict, list)):
+        node[last] = {"value": value, "source": f"override {dotted}"}  # an optional leaf left out
     else:
         node[last] = value
 

@@ -13,7 +13,7 @@ from typing import Annotated, Generic, Literal, TypeVar
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from cvirisk.model.features import Feature
+from cvirisk.params.model_spec import FEATURES, check_numbers
 
 T = TypeVar("T")
 
@@ -187,11 +187,12 @@ class Bmi(_Node):
         return self
 
 
-class Sedentary(_Node):
+class Work(_Node):
     share: Q[float]
+    standing_fraction: Q[float]
     retirement_age: Q[float]
 
-    _p = field_validator("share")(classmethod(lambda cls, q: _probability(q)))
+    _p = field_validator("share", "standing_fraction")(classmethod(lambda cls, q: _probability(q)))
 
 
 class Share(_Node):
@@ -210,7 +211,7 @@ class Parity(_Node):
 
 
 class Correlation(_Node):
-    order: list[Literal["bmi", "smoking", "sedentary_work", "family_history"]]
+    order: list[Literal["bmi", "smoking", "work", "family_history"]]
     matrix: Q[list[list[float]]]
 
     @model_validator(mode="after")
@@ -218,7 +219,7 @@ class Correlation(_Node):
         m = np.asarray(self.matrix.value, dtype=float)
         k = len(self.order)
         if sorted(self.order) != sorted(set(self.order)) or k != 4:
-            raise ValueError("order must name bmi, smoking, sedentary_work and family_history once each")
+            raise ValueError("order must name bmi, smoking, work and family_history once each")
         if m.shape != (k, k):
             raise ValueError(f"matrix must be {k}x{k}")
         if not np.allclose(m, m.T) or not np.allclose(np.diag(m), 1.0):
@@ -232,7 +233,7 @@ class Cohort(_Node):
     age_bands: AgeBands
     smoking: Smoking
     bmi: Bmi
-    sedentary_work: Sedentary
+    work: Work
     family_history: Share
     parity: Parity
     congenital_absence: Share
@@ -253,68 +254,63 @@ class VenousPressure(_Node):
     superficial_reflux_mmhg: Q[float]
     deep_reflux_mmhg: Q[float]
     per_segment_mmhg: Q[float]
+    obstruction_mmhg: Q[float]
     per_bmi_unit_mmhg: Q[float]
-    max_segments: Q[int]
+
+
+class Frailty(_Node):
+    sd_log: Q[float]
+
+    @model_validator(mode="after")
+    def _checks(self) -> Frailty:
+        _non_negative(self.sd_log, "sd_log")
+        return self
 
 
 class Transition(_Node):
-    """A Gompertz hazard in age with hazard ratios on named features."""
+    """The numbers of one declared transition: a Gompertz hazard in its clock with hazard
+    ratios on named features. A life-table transition has no slope; its optional
+    ``rate_per_year`` multiplies the table (1 when absent; 0 switches it off)."""
 
-    rate_per_year: Q[float]
-    age_log_slope_per_year: Q[float]
-    hazard_ratios: dict[Feature, Q[float]]
+    rate_per_year: Q[float] | None = None
+    log_slope_per_year: Q[float] | None = None
+    hazard_ratios: dict[str, Q[float]] = {}
 
     @model_validator(mode="after")
     def _checks(self) -> Transition:
-        _non_negative(self.rate_per_year, "rate_per_year")
-        if not math.isfinite(self.rate_per_year.value) or not math.isfinite(self.age_log_slope_per_year.value):
-            raise ValueError("rate_per_year and age_log_slope_per_year must be finite")
+        if self.log_slope_per_year is not None and self.rate_per_year is None:
+            raise ValueError("log_slope_per_year needs rate_per_year")
+        if self.rate_per_year is not None:
+            _non_negative(self.rate_per_year, "rate_per_year")
+            slope = 0.0 if self.log_slope_per_year is None else self.log_slope_per_year.value
+            if not math.isfinite(self.rate_per_year.value) or not math.isfinite(slope):
+                raise ValueError("rate_per_year and log_slope_per_year must be finite")
         for name, hr in self.hazard_ratios.items():
+            if name not in FEATURES:
+                raise ValueError(f"hazard ratio on unknown feature {name!r} (features: the model's variables, "
+                                 "other.<leg variable>, bmi_per_5, avp_per_10)")
             _positive(hr, f"hazard ratio {name}")
             if not math.isfinite(hr.value):
                 raise ValueError(f"hazard ratio {name} must be finite")
         return self
 
 
-class Transitions(_Node):
-    superficial_failure: Transition
-    deep_failure: Transition
-    post_thrombotic: Transition
-    recruitment: Transition
-    telangiectasia: Transition
-    varicose_veins: Transition
-    edema: Transition
-    skin_changes: Transition
-    thickening: Transition
-    ulcer_open: Transition
-    ulcer_heal: Transition
-    ulcer_recur: Transition
-    pruritus: Transition
-    pain: Transition
-    infection_ulcer: Transition
-    infection_edema: Transition
-    dvt: Transition
-    lymphedema: Transition
-    calcification_punctate: Transition
-    calcification_trabecular: Transition
-    calcification_reticular: Transition
-    periostitis: Transition
-    presentation: Transition
-    compression_stop: Transition
-    smoking_quit: Transition
-    death_background: Transition
-
-
 class NaturalHistory(_Node):
-    transitions: Transitions
+    transitions: dict[str, Transition]
+
+    @model_validator(mode="after")
+    def _structure(self) -> NaturalHistory:
+        check_numbers(self.transitions)
+        return self
 
 
 class Thrombosis(_Node):
     pe_probability: Q[float]
     pe_case_fatality: Q[float]
     pts_probability: Q[float]
+    obstruction_probability: Q[float]
 
-    _p = field_validator("pe_probability", "pe_case_fatality", "pts_probability")(
+    _p = field_validator("pe_probability", "pe_case_fatality", "pts_probability", "obstruction_probability")(
         classmethod(lambda cls, q: _probability(q))
     )
 
@@ -352,6 +348,7 @@ class Params(_Node):
     simulation: Simulation
     cohort: Cohort
     venous_pressure: VenousPressure
+    frailty: Frailty
     natural_history: NaturalHistory
     thrombosis: Thrombosis
     care: Care

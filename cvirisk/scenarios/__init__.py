@@ -7,7 +7,6 @@
 * :mod:`~cvirisk.scenarios.comparison` -- baseline against scenarios, replication by replication,
   with common random numbers; :mod:`~cvirisk.scenarios.execute` runs the replications here, in
   local processes or on Dask;
-* :mod:`~cvirisk.scenarios.switch` -- parameter interventions from baseline only
   (``parameters_from: baseline``);
 * :mod:`~cvirisk.scenarios.psa` -- probabilistic sensitivity analysis from the parameters'
   declared uncertainty, and one-way (tornado) analysis;

@@ -1,22 +1,24 @@
-"""Compile a scenario into what the engines read: parameter overrides and cohort columns.
+"""Compile a scenario into what the engines read: parameter overrides and scheduled driver changes.
 
 * ``rate``, ``compression_adherence``, ``surgical_capacity`` and ``referral`` become dotted
   overrides of the parameters (:func:`cvirisk.params.with_overrides`). They hold over the whole
   simulated life (a world in which the rate or the care has been so), like any parameter,
-  unless the scenario says ``parameters_from: baseline`` (:mod:`cvirisk.scenarios.switch`).
+  unless the scenario says ``parameters_from: baseline`` (then the engine switches to the
+  scenario's numbers at ``t = 0``: :func:`cvirisk.simulate` with ``params_followup``).
   Rules: ``compression_adherence`` sets ``min(1, multiply * adherence)``; ``surgical_capacity``
   multiplies ``care.surgery_operations_per_year_per_100000`` (unlimited stays unlimited);
   ``referral`` sets ``care.surgery_referral_min_class``.
-* ``smoking_cessation``, ``weight_reduction`` and ``sedentary_work`` change drivers of chosen
+* ``smoking_cessation``, ``weight_reduction`` and ``work_posture`` change drivers of chosen
   persons *in follow-up only* (``t = at_year >= 0``; the history before baseline is untouched):
-  they become the optional cohort columns the kernel schedules (``quit_smoking_at_t``,
-  ``bmi_change_at_t`` + ``bmi_change``, ``sedentary_stop_at_t``; NaN = no change). Who is
+  they become the model's declared schedules (``quit_smoking``, ``bmi_change`` with
+  ``bmi_change_value``, ``leave_standing_work``, ``leave_sitting_work``: a time per person,
+  NaN = no change), passed to :func:`cvirisk.simulate` as ``interventions``. Who is
   chosen is decided by ``u < share`` with ``u`` from the stream ``intervention.<type>`` keyed
   by person id (common random numbers): the same persons in every run of a replication, and
   the persons chosen at a smaller share are among those chosen at a larger one.
   Eligibility is judged on the cohort at baseline: current smokers (a smoker who has already
   quit by ``at_year`` is unaffected), baseline BMI >= ``min_bmi`` (BMI never goes below
-  ``cohort.bmi.minimum``), sedentary or standing workers not retired by ``at_year``.
+  ``cohort.bmi.minimum``), standing or sitting workers not retired by ``at_year``.
 
 Examples
 --------
@@ -42,13 +44,11 @@ from cvirisk.params import Params, get_value, with_overrides
 from cvirisk.random import uniforms
 from cvirisk.scenarios.schema import Scenario
 
-__all__ = ["CompiledScenario", "compile_scenario", "scenario_overrides", "DRIVER_COLUMNS", "ADHERENCE_KEY", "CAPACITY_KEY", "REFERRAL_KEY"]
+__all__ = ["CompiledScenario", "compile_scenario", "scenario_overrides", "ADHERENCE_KEY", "CAPACITY_KEY", "REFERRAL_KEY"]
 
 ADHERENCE_KEY = "care.compression_adherence"
 CAPACITY_KEY = "care.surgery_operations_per_year_per_100000"
 REFERRAL_KEY = "care.surgery_referral_min_class"
-#: Cohort columns read by the kernel for scheduled driver changes in follow-up.
-DRIVER_COLUMNS = ("quit_smoking_at_t", "bmi_change_at_t", "bmi_change", "sedentary_stop_at_t")
 
 
 @dataclass
@@ -61,11 +61,13 @@ class CompiledScenario:
     params : Params
         The parameters with the scenario's overrides.
     cohort : pandas.DataFrame
-        The cohort with driver-change columns (a copy; the input is not changed).
+        The cohort (unchanged).
     overrides : dict
         Dotted overrides applied to the baseline parameters.
     touched : numpy.ndarray of bool
         Persons whose drivers the scenario changes (everyone when there are overrides).
+    interventions : dict
+        Scheduled driver changes for :func:`cvirisk.simulate` (schedule name -> times).
     """
 
     name: str
@@ -73,6 +75,7 @@ class CompiledScenario:
     cohort: pd.DataFrame
     overrides: dict = field(default_factory=dict)
     touched: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    interventions: dict = field(default_factory=dict)
 
 
 def _number(params: Params, key: str, where: str) -> float:
@@ -113,26 +116,30 @@ def _chosen(seed: int, replication: int, kind: str, pid: np.ndarray, share: floa
     return uniforms(seed, replication, f"intervention.{kind}", pid) < share
 
 
-def _drivers(scenario: Scenario, params: Params, cohort: pd.DataFrame, seed: int, replication: int) -> pd.DataFrame:
-    out = cohort.copy()
-    pid = out["person_id"].to_numpy(np.int64)
-    age = out["age"].to_numpy(float)
+def _drivers(scenario: Scenario, params: Params, cohort: pd.DataFrame, seed: int, replication: int) -> dict:
+    """The scheduled driver changes (declared schedule name -> time per person, NaN = none)."""
+    out: dict[str, np.ndarray] = {}
+    pid = cohort["person_id"].to_numpy(np.int64)
+    age = cohort["age"].to_numpy(float)
     for entry in scenario.interventions:
         if entry.type == "smoking_cessation":
-            pick = (out["smoking"].astype(str).to_numpy() == "current") & _chosen(
+            pick = (cohort["smoking"].astype(str).to_numpy() == "current") & _chosen(
                 seed, replication, entry.type, pid, entry.share)  # fmt: skip
-            out["quit_smoking_at_t"] = np.where(pick, entry.at_year, np.nan)
+            out["quit_smoking"] = np.where(pick, entry.at_year, np.nan)
         elif entry.type == "weight_reduction":
-            bmi = out["bmi"].to_numpy(float)
+            bmi = cohort["bmi"].to_numpy(float)
             room = np.maximum(bmi - float(params.cohort.bmi.minimum.value), 0.0)
             pick = (bmi >= entry.min_bmi) & _chosen(seed, replication, entry.type, pid, entry.share)
-            out["bmi_change_at_t"] = np.where(pick, entry.at_year, np.nan)
-            out["bmi_change"] = np.where(pick, -np.minimum(entry.bmi_reduction, room), 0.0)
-        elif entry.type == "sedentary_work":
-            retire = float(params.cohort.sedentary_work.retirement_age.value)
-            working = out["sedentary_work"].to_numpy(bool) & (age + entry.at_year < retire)
-            pick = working & _chosen(seed, replication, entry.type, pid, entry.share_reassigned)
-            out["sedentary_stop_at_t"] = np.where(pick, entry.at_year, np.nan)
+            out["bmi_change"] = np.where(pick, entry.at_year, np.nan)
+            out["bmi_change_value"] = np.where(pick, -np.minimum(entry.bmi_reduction, room), 0.0)
+        elif entry.type == "work_posture":
+            retire = float(params.cohort.work.retirement_age.value)
+            before = age + entry.at_year < retire
+            pick = _chosen(seed, replication, entry.type, pid, entry.share_reassigned) & before
+            for posture in ("standing", "sitting"):
+                if entry.posture in (posture, "both"):
+                    chosen = pick & cohort[f"{posture}_work"].to_numpy(bool)
+                    out[f"leave_{posture}_work"] = np.where(chosen, entry.at_year, np.nan)
     return out
 
 
@@ -187,11 +194,11 @@ def compile_scenario(
         new_params = with_overrides(params, overrides, origin=f"{origin} (scenario)") if overrides else params
     except ParameterError as exc:
         raise ScenarioError(str(exc)) from None
-    new_cohort = _drivers(scenario, params, cohort, seed, replication)
+    interventions = _drivers(scenario, params, cohort, seed, replication)
     touched = np.zeros(len(cohort), bool)
-    for col in ("quit_smoking_at_t", "bmi_change_at_t", "sedentary_stop_at_t"):
-        if col in new_cohort.columns:
-            touched |= np.isfinite(new_cohort[col].to_numpy(float))
+    for name, times in interventions.items():
+        if name != "bmi_change_value":
+            touched |= np.isfinite(times)
     if overrides:
         touched[:] = True
-    return CompiledScenario(scenario.name, new_params, new_cohort, overrides, touched)
+    return CompiledScenario(scenario.name, new_params, cohort, overrides, touched, interventions)

@@ -70,21 +70,20 @@ class ArmsUnit:
 
 
 def choose_engine(engine: str, params_list) -> str:
-    """``auto``: the fast engine unless some arm rations surgery (then the reference engine)."""
-    from cvirisk.sim.fast import needs_capacity
-
+    """``auto`` is the compiled (fast) engine, which models rationed surgery too."""
     if engine not in ("auto", "fast", "reference"):
         raise InputError(f"engine must be auto, fast or reference, not {engine!r}")
     if engine == "auto":
-        return "reference" if any(needs_capacity(p) for p in params_list) else "fast"
+        return "fast"
     return engine
 
 
-def _simulate(cohort, params, seed, years, engine, replication):
+def _simulate(cohort, params, seed, years, engine, replication, interventions=None, params_followup=None):
     from cvirisk.sim import simulate
 
     try:
-        return simulate(cohort, params=params, seed=seed, years=years, engine=engine, replication=replication)
+        return simulate(cohort, params=params, seed=seed, years=years, engine=engine, replication=replication,
+                        interventions=interventions, params_followup=params_followup)
     except UnsupportedError as exc:
         raise InputError(str(exc)) from None
 
@@ -113,11 +112,9 @@ def run_unit(unit: ArmsUnit) -> list[dict]:
     rows = []
     for sc, comp in zip(unit.scenarios, compiled, strict=True):
         if sc.parameters_from == "baseline" and comp.overrides:
-            from cvirisk.scenarios.switch import simulate_from_baseline
-
-            res = simulate_from_baseline(comp.cohort, params, comp.params, s_seed, unit.years, r)
+            res = _simulate(cohort, params, s_seed, unit.years, engine, r, comp.interventions, comp.params)
         else:
-            res = _simulate(comp.cohort, comp.params, s_seed, unit.years, engine, r)
+            res = _simulate(cohort, comp.params, s_seed, unit.years, engine, r, comp.interventions)
         scen = run_outcomes(res.events, unit.years, weights)
         for name in OUTCOMES:
             rows.append({"draw": unit.draw, "scenario": comp.name, "replication": r, "outcome": name,

@@ -21,7 +21,8 @@ Examples
 >>> ev = pd.DataFrame({"person_id": [1, 1, 1, 1, 1, 1],
 ...     "t": [-3.0, 0.0, 1.0, 2.5, 3.0, 4.0], "age": [47.0, 50, 51, 52.5, 53, 54],
 ...     "event": ["ceap", "entry", "ceap", "ceap", "surgery", "exit"],
-...     "detail": ["C2", "baseline", "C6", "C5", "done wait_years=0.5000", "end_of_follow_up"]})
+...     "detail": ["C2", "baseline", "C6", "C5", "done", "end_of_follow_up"],
+...     "value": [None, None, None, None, 0.5, None]})
 >>> o = run_outcomes(ev, years=4)
 >>> o["cvi_incident"], o["ulcer_years"], o["surgeries"], o["mean_wait_years"], o["life_years"]
 (1.0, 1.5, 1.0, 0.5, 4.0)
@@ -32,7 +33,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["OUTCOMES", "run_outcomes", "waits_from_details"]
+from cvirisk.analysis.log import person_mask
+
+__all__ = ["OUTCOMES", "run_outcomes"]
 
 #: Outcome names in report order.
 OUTCOMES: tuple[str, ...] = (
@@ -41,12 +44,6 @@ OUTCOMES: tuple[str, ...] = (
 )  # fmt: skip
 
 _CVI = {"C3", "C4", "C5", "C6"}
-
-
-def waits_from_details(details: pd.Series) -> np.ndarray:
-    """Waiting times (years) parsed from ``surgery`` details ``done wait_years=W``."""
-    text = details.astype(str)
-    return text.str.extract(r"wait_years=([-+0-9.eE]+)")[0].astype(float).to_numpy()
 
 
 def _w(pid: np.ndarray, weights: pd.Series | None) -> np.ndarray:
@@ -72,6 +69,8 @@ def run_outcomes(events: pd.DataFrame, years: float, weights: pd.Series | None =
     dict
         Outcome name -> value (float).
     """
+    events = events.assign(event=events["event"].astype(str).where(
+        person_mask(events) | (events["event"].astype(str) != "ceap"), "ceap_leg"))
     kind = events["event"].astype(str).to_numpy()
     detail = events["detail"].astype(str).to_numpy()
     pid = events["person_id"].to_numpy(np.int64)
@@ -102,12 +101,12 @@ def run_outcomes(events: pd.DataFrame, years: float, weights: pd.Series | None =
     out["pe"] = weighted(fu & (kind == "pe"))
     out["deaths"] = weighted(fu & (kind == "death"))
     surgery = fu & (kind == "surgery")
-    done = surgery & np.char.startswith(detail.astype(str), "done")
+    done = surgery & (detail == "done")
     out["surgeries"] = weighted(done)
     out["referrals"] = weighted(surgery & (detail == "referred"))
     if done.any():
         w = _w(pid[done], weights)
-        waits = waits_from_details(pd.Series(detail[done]))
+        waits = events["value"].to_numpy(float)[done]
         out["mean_wait_years"] = float((waits * w).sum() / w.sum())
     else:
         out["mean_wait_years"] = float("nan")

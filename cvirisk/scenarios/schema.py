@@ -8,8 +8,9 @@ each with a ``type``:
 ``smoking_cessation``     ``share`` of current smokers quit at follow-up year ``at_year``
 ``weight_reduction``      ``share`` of persons with baseline BMI >= ``min_bmi`` lose
                           ``bmi_reduction`` kg/m2 at ``at_year``
-``sedentary_work``        ``share_reassigned`` of sedentary or standing workers leave such
-                          work at ``at_year``
+``work_posture``          ``share_reassigned`` of those who work standing (``posture:
+                          standing``), sitting (``sitting``) or either (``both``) for most of
+                          the day move to work without it at ``at_year``
 ``compression_adherence`` ``multiply`` the share who wear prescribed stockings (capped at 1)
 ``surgical_capacity``     ``multiply`` operations per year
 ``referral``              refer to surgery from CEAP class ``min_class``
@@ -18,8 +19,8 @@ each with a ``type``:
 Parameter interventions (``rate``, ``compression_adherence``, ``surgical_capacity``,
 ``referral``) hold over the whole simulated life by default (``parameters_from: history``);
 with ``parameters_from: baseline`` they act in follow-up only and every history before
-baseline stays as in the baseline arm (needs unlimited surgical capacity; see
-:mod:`cvirisk.scenarios.switch`). Driver interventions always act from ``at_year >= 0``.
+baseline stays as in the baseline arm (the engine switches numbers at ``t = 0``). Driver
+interventions always act from ``at_year >= 0``, as scheduled changes of the model's drivers.
 
 Unknown keys are errors (``extra="forbid"``); :func:`load_scenario` turns every problem into
 one :class:`~cvirisk.exceptions.ScenarioError` line naming the file, the key and the reason.
@@ -49,7 +50,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from cvirisk.exceptions import ScenarioError, one_line
 
 __all__ = [
-    "Scenario", "RateIntervention", "SmokingCessation", "WeightReduction", "SedentaryWork",
+    "Scenario", "RateIntervention", "SmokingCessation", "WeightReduction", "WorkPosture",
     "CompressionAdherence", "SurgicalCapacity", "Referral", "Intervention",
     "load_scenario", "scenario_from_dict", "library_names", "library_path", "resolve_scenario_path",
     "file_hash",
@@ -98,11 +99,12 @@ class WeightReduction(_Entry):
     at_year: Year = 0.0
 
 
-class SedentaryWork(_Entry):
-    """A share of sedentary or standing workers leave such work at ``at_year``."""
+class WorkPosture(_Entry):
+    """A share of those who stand or sit at work for most of the day leave such work at ``at_year``."""
 
-    type: Literal["sedentary_work"]
+    type: Literal["work_posture"]
     share_reassigned: Share
+    posture: Literal["standing", "sitting", "both"] = "both"
     at_year: Year = 0.0
 
 
@@ -128,7 +130,7 @@ class Referral(_Entry):
 
 
 Intervention = Annotated[
-    RateIntervention | SmokingCessation | WeightReduction | SedentaryWork | CompressionAdherence
+    RateIntervention | SmokingCessation | WeightReduction | WorkPosture | CompressionAdherence
     | SurgicalCapacity | Referral,
     Field(discriminator="type"),
 ]

@@ -4,8 +4,8 @@ Examples
 --------
 >>> from cvirisk.sim.testing import uniform_cohort
 >>> res = simulate(uniform_cohort(5, age=40.0), seed=3, years=2)
->>> set(res.events.columns) == {"person_id", "age", "t", "event", "detail"}
-True
+>>> list(res.events.columns)
+['person_id', 'age', 't', 'leg', 'event', 'detail', 'value']
 >>> int((res.events["event"] == "entry").sum())
 10
 """
@@ -13,23 +13,24 @@ True
 from __future__ import annotations
 
 import math
-import numbers
 import platform
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from cvirisk.sim.eventlog import SimulationResult, build_events, build_persons, write_result
+from cvirisk.sim.eventlog import SimulationResult, write_result
 
 __all__ = ["simulate", "SimulationResult", "write_result", "manifest_for"]
 
-ENGINES = ("reference", "fast")
+ENGINES = ("fast", "reference")
 
 
 def manifest_for(params, seed: int, replication: int, years: float, engine: str, n: int) -> dict:
     """The run manifest: what is needed to reproduce the bytes of a result."""
+    import numba
     import numpy
-    import simpy
 
     import cvirisk
     from cvirisk.params import params_hash
@@ -46,7 +47,7 @@ def manifest_for(params, seed: int, replication: int, years: float, engine: str,
             "cvirisk": cvirisk.__version__,
             "numpy": numpy.__version__,
             "pandas": pd.__version__,
-            "simpy": simpy.__version__,
+            "numba": numba.__version__,
             "python": platform.python_version(),
         },
     }
@@ -57,12 +58,17 @@ def simulate(
     params=None,
     seed: int = 1,
     years: float = 20,
-    engine: str = "reference",
+    engine: str = "fast",
     replication: int = 0,
     progress: bool | Callable[[int, int], None] | None = None,
     surgery_approximation: str | None = None,
+    interventions: Mapping[str, Any] | None = None,
+    params_followup=None,
 ) -> SimulationResult:
     """Simulate each person's history from age 18 to baseline and ``years`` of follow-up.
+
+    The declared model (``cvirisk/params/defaults/model.yaml`` with the numbers of ``params``)
+    is interpreted by the compiled engine (:mod:`cvirisk.sim.compiled`).
 
     Parameters
     ----------
@@ -74,56 +80,69 @@ def simulate(
         Random streams; a person's draws depend only on (seed, replication, stream, person id).
     years : float
         Follow-up after baseline (years).
-    engine : {"reference", "fast"}
-        The simpy reference engine or the vectorised fast engine.
+    engine : {"fast", "reference"}
+        "fast" runs the compiled kernel; "reference" runs its top loop as plain Python over
+        the same compiled helpers (slow; the same events, for checking the compiled loop).
     progress : bool or callable, optional
         True shows a progress bar on stderr; a callable receives ``(done, total)``.
     surgery_approximation : {None, "unlimited"}
-        None models finite surgical capacity as a waiting list (reference engine; the fast
-        engine then refuses); "unlimited" operates at referral in either engine.
+        None models finite surgical capacity as a waiting list; "unlimited" operates at referral.
+    interventions : mapping, optional
+        Scheduled changes of drivers in follow-up (a scenario's): ``quit_smoking``,
+        ``leave_standing_work``, ``leave_sitting_work``, ``bmi_change`` -> time per person
+        (years since baseline, NaN = none), with ``bmi_change_value`` (kg/m2).
+    params_followup : Params, optional
+        Numbers in force from the baseline on (the history runs under ``params``).
 
     Returns
     -------
     SimulationResult
         ``events`` (the event log), ``persons`` and ``manifest``.
     """
-    from cvirisk.exceptions import InputError
+    from cvirisk.cohort.contract import validate_cohort
+    from cvirisk.exceptions import CohortError, InputError
     from cvirisk.params import load_params
+    from cvirisk.sim.compiled.run import run_compiled
 
     if params is None:
         params = load_params()
     if engine not in ENGINES:
         raise InputError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
-    if not (isinstance(years, (int, float)) and math.isfinite(years) and years >= 0):
+    if isinstance(years, bool) or not (isinstance(years, (int, float)) and math.isfinite(years) and years >= 0):
         raise InputError(f"years must be a finite non-negative number, not {years!r}")
-    if not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in (seed, replication)):
-        raise InputError(f"seed and replication must be whole numbers, not {seed!r} and {replication!r}")
-    if int(seed) < 0 or int(replication) < 0:
-        raise InputError("seed and replication must be non-negative integers")
-    if len(cohort) == 0:
-        raise InputError("cohort: no persons")
-    if engine == "fast":
-        from cvirisk.sim.fast import simulate_fast
-
-        return simulate_fast(cohort, params=params, seed=seed, years=years, replication=replication,
-                             progress=progress, surgery_approximation=surgery_approximation)
+    for name, v in (("seed", seed), ("replication", replication)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or int(v) < 0:
+            raise InputError(f"{name} must be a non-negative whole number, not {v!r}")
     if surgery_approximation not in (None, "unlimited"):
         raise InputError(f"surgery_approximation must be None or 'unlimited', not {surgery_approximation!r}")
-
-    from cvirisk.model.kernel import Kernel
-    from cvirisk.sim.reference import run_reference, service_years
-
-    unlimited = surgery_approximation == "unlimited" or service_years(params, len(cohort)) == 0.0
-    kernel = Kernel(params, cohort, seed=seed, years=float(years), replication=replication, unlimited_surgery=unlimited)
+    cohort = validate_cohort(cohort)
+    if len(cohort) == 0:
+        raise InputError("cohort: no persons")
+    hs = float(params.simulation.history_start_age.value)
+    young = cohort["age"].to_numpy(float) < hs
+    if young.any():
+        raise CohortError(f"cohort: column 'age': below the history start age {hs:g} in row {int(np.flatnonzero(young)[0]) + 1}")
     callback = progress if callable(progress) else None
-    run_reference(kernel, callback=callback, show=progress is True)
-    return result_from_kernel(kernel, cohort, engine="reference")
+    bar = None
+    if progress is True:
+        import sys
 
+        from tqdm import tqdm
 
-def result_from_kernel(kernel, cohort: pd.DataFrame, engine: str) -> SimulationResult:
-    """Assemble a :class:`SimulationResult` from a finished kernel (used by both engines)."""
-    st = kernel.state
-    events = build_events(kernel.events, st.pid, st.age0)
-    persons = build_persons(cohort, kernel.outcomes())
-    manifest = manifest_for(kernel.params, kernel.seed, kernel.replication, kernel.years, engine, st.n)
+        bar = tqdm(total=len(cohort), desc="simulate", file=sys.stderr, leave=False)
+
+        def callback(done: int, total: int) -> None:
+            bar.update(done - bar.n)
+    events, persons, extra = run_compiled(
+        cohort, params, seed=int(seed), years=float(years), replication=int(replication),
+        unlimited_surgery=surgery_approximation == "unlimited", interventions=interventions,
+        params_followup=params_followup, jit=engine == "fast", callback=callback)
+    if bar is not None:
+        bar.close()
+    manifest = manifest_for(params, seed, replication, years, engine, len(cohort))
+    manifest.update(extra)
+    if params_followup is not None:
+        from cvirisk.params import params_hash
+
+        manifest["params_followup_hash"] = params_hash(params_followup)
     return SimulationResult(events=events, persons=persons, manifest=manifest)

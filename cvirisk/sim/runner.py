@@ -122,7 +122,7 @@ class RunSpec:
         when None).
         """
         from cvirisk.params import load_params, params_hash, params_to_dict, with_overrides
-        from cvirisk.sim.fast import check_supported, needs_capacity
+        from cvirisk.sim.compiled.run import needs_capacity
 
         cohort = as_source(cohort)
         params = load_params() if params is None else params
@@ -145,12 +145,14 @@ class RunSpec:
                 p = with_overrides(params, overrides, f"draw {d}") if overrides else params
             except InputError as exc:
                 raise InputError(f"draw {d}: {exc}") from None
-            if engine == "fast":
-                check_supported(p, surgery_approximation)
-            elif needs_capacity(p) and surgery_approximation is None and n > int(chunk_size):
+            if surgery_approximation not in (None, "unlimited"):
+                raise InputError(f"surgery_approximation must be None or 'unlimited', not {surgery_approximation!r}")
+            if needs_capacity(p) and surgery_approximation is None and n > int(chunk_size):
                 raise UnsupportedError(
-                    "finite surgical capacity couples all persons through one waiting list: with "
-                    'engine="reference" run the cohort as one chunk (chunk_size >= cohort size)'
+                    "finite surgical capacity (care.surgery_operations_per_year_per_100000) couples all persons "
+                    "through one waiting list (the cohort is the theatres' catchment): run the cohort as one chunk "
+                    '(chunk_size >= cohort size), or pass surgery_approximation="unlimited" '
+                    "(CLI: --surgery-approximation unlimited)"
                 )
         spec = cls(cohort, params_to_dict(params), float(years), seeds, int(replications), draws,
                    int(chunk_size), engine, surgery_approximation, n)  # fmt: skip

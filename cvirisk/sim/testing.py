@@ -7,7 +7,7 @@ Examples
 [30.0, 50.0, 70.0]
 >>> from cvirisk.params import load_params
 >>> p = isolate(load_params(), ["dvt"])
->>> p.natural_history.transitions.edema.rate_per_year.value
+>>> p.natural_history.transitions["edema_onset"].rate_per_year.value
 0.0
 """
 
@@ -26,7 +26,8 @@ _DEFAULTS: dict[str, Any] = {
     "bmi": 25.0,
     "smoking": "never",
     "smoking_quit_age": np.nan,
-    "sedentary_work": False,
+    "standing_work": False,
+    "sitting_work": False,
     "family_history": False,
     "parity": 0,
     "prior_dvt": False,
@@ -66,8 +67,9 @@ def isolate(params, keep, **overrides: Any):
 
     trans = params.natural_history.transitions
     changes: dict[str, Any] = {
-        f"natural_history.transitions.{tid}.rate_per_year": 0.0
-        for tid in type(trans).model_fields
+        f"natural_history.transitions.{tid}.rate_per_year": 0.0 if tr.rate_per_year is not None
+        else {"value": 0.0, "source": "isolate: switched off"}
+        for tid, tr in trans.items()
         if tid not in set(keep)
     }
     changes.update({k.replace("__", "."): v for k, v in overrides.items()})
@@ -80,13 +82,13 @@ _T = "natural_history.transitions"
 #: defaults cannot empty the queue a test relies on.
 BUSY_WAITING_LIST: dict[str, float] = {
     f"{_T}.superficial_failure.rate_per_year": 0.0065,
-    f"{_T}.deep_failure.rate_per_year": 0.0028,
+    f"{_T}.deep_primary_failure.rate_per_year": 0.0028,
     f"{_T}.recruitment.rate_per_year": 0.05,
-    f"{_T}.edema.rate_per_year": 0.0045,
-    f"{_T}.skin_changes.rate_per_year": 0.0035,
+    f"{_T}.edema_onset.rate_per_year": 0.0045,
+    f"{_T}.pigmentation.rate_per_year": 0.0035,
     f"{_T}.ulcer_open.rate_per_year": 0.012,
-    f"{_T}.ulcer_recur.rate_per_year": 0.716,
-    f"{_T}.ulcer_recur.hazard_ratios.surgery_done": 0.39,
+    f"{_T}.ulcer_recurrence.rate_per_year": 1.2,
+    f"{_T}.ulcer_recurrence.hazard_ratios.surgery_done": 0.39,
     f"{_T}.ulcer_heal.rate_per_year": 1.0,
     f"{_T}.presentation.rate_per_year": 0.08,
     f"{_T}.compression_stop.rate_per_year": 0.25,

@@ -31,6 +31,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from cvirisk.analysis.log import person_mask
 from cvirisk.exceptions import InputError
 
 __all__ = [
@@ -78,7 +79,7 @@ def endpoint_times(events: pd.DataFrame, endpoint: str) -> pd.DataFrame:
     _check_log(events)
     kind = events["event"]  # plain comparisons work for str, object and categorical columns
     if endpoint in ("C2", "C3+", "ulcer"):
-        ceap = events.loc[(kind == "ceap").to_numpy(), ["person_id", "t", "age", "detail"]]
+        ceap = events.loc[(kind == "ceap").to_numpy() & person_mask(events), ["person_id", "t", "age", "detail"]]
         threshold = {"C2": 2, "C3+": 3, "ulcer": 6}[endpoint]
         hits = ceap.loc[(_ceap_class(ceap["detail"]) >= threshold).to_numpy(), ["person_id", "t", "age"]]
     elif endpoint in ("dvt", "death"):

@@ -104,6 +104,10 @@ def _set_factor(cohort: pd.DataFrame, spec: dict, on: bool) -> pd.DataFrame:
         out[col] = np.asarray(value, dtype=out[col].dtype).repeat(len(out))
     if col == "smoking" and "smoking_quit_age" in out.columns:
         out["smoking_quit_age"] = np.nan
+    # a job is standing or sitting, never both: switching one on switches the other off
+    other = {"standing_work": "sitting_work", "sitting_work": "standing_work"}.get(col)
+    if on and other in out.columns:
+        out[other] = False
     return out
 
 

@@ -341,7 +341,8 @@ def patient_story(events: pd.DataFrame, persons: pd.DataFrame | None, person_id:
                                                                  else "The person and the legs")
         text = _sentence(r.event, r.base, r.detail, r.leg, r.number, r.setting, r.resolved, per_leg)
         if r.event == "ceap":
-            own = failures.get(r.leg, set()) if per_leg else set().union(*failures.values()) if failures else set()
+            # a leg's row: that leg's valves; the person's (worse leg's) row: both legs'
+            own = failures.get(r.leg, set()) if per_leg and r.leg else set().union(*failures.values()) if failures else set()
             text += f" Full CEAP: {r.detail}, {eap(own)}."
         spec = kinds.get(r.event, {"mark": "circle", "label": r.event})
         rows.append({"section": section, "age": r.age, "t": r.t, "leg": r.leg, "event": r.event,
@@ -372,7 +373,7 @@ def _closing(d: pd.DataFrame, per_leg: bool) -> str:
     for leg, part in groups:
         worst = part.loc[part["ceap_class"].idxmax()]
         last = part.iloc[-1]
-        who = f"the {leg} leg" if leg else ("the worse leg" if not per_leg else "the person")
+        who = f"the {leg} leg" if leg else "the worse leg"  # the person's class is the worse leg's
         parts.append(f"{who} reached {worst['detail']} at its worst and was {last['detail']} at the last change")
     return f"By {how} at age {end:.1f}, " + "; ".join(parts) + "."
 

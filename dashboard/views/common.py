@@ -15,13 +15,12 @@ import cvirisk
 
 #: Cohort sizes offered in the sidebar (the fast engine runs a few thousand persons in about a second).
 N_OPTIONS = (500, 1000, 2000, 5000, 10000, 20000)
-#: The reference engine (a simpy process a person, persons stepped ahead until referred) runs
-#: about 10,000 persons a second here (benchmarks/bench_reference.py); scenarios run it twice a
-#: replication, so its cohorts stop at 10,000.
+#: The reference engine runs the compiled engine's top loop as plain Python (a few times slower);
+#: scenarios run it twice a replication, so its cohorts stop at 10,000.
 REFERENCE_MAX_N = 10000
 ENGINE_LABELS = {
-    "fast": "fast (vectorised; surgery without a waiting list)",
-    "reference": "reference (simpy; finite surgical capacity)",
+    "fast": "fast (compiled; finite surgical capacity with a waiting list)",
+    "reference": "reference (the same model, plain Python loop; slower)",
 }
 
 
@@ -62,8 +61,8 @@ def params_with(overrides: dict):
 
 
 def surgery_mode(engine: str) -> str | None:
-    """The fast engine supports surgery only without a waiting list."""
-    return "unlimited" if engine == "fast" else None
+    """Both engines model the waiting list of rationed surgery (no approximation)."""
+    return None
 
 
 def library():
@@ -98,14 +97,15 @@ def simulated(params_hash: str, seed: int, n: int, years: int, engine: str, repl
         bar.progress(min(done / max(total, 1), 1.0), text=f"Simulating {n:,} persons: {done:,} of {total:,}")
 
     cohort = cvirisk.generate_cohort(n, seed=seed, params=params)
+    interventions = None
     if intervention is not None:
         from cvirisk.scenarios import compile_scenario, load_scenario
 
         compiled = compile_scenario(load_scenario(intervention), params, cohort, seed=seed, replication=replication)
-        params, cohort = compiled.params, compiled.cohort
+        params, interventions = compiled.params, compiled.interventions
     result = cvirisk.simulate(cohort, params=params, seed=seed, years=years, engine=engine,
                               replication=replication, progress=report,
-                              surgery_approximation=surgery_mode(engine))
+                              surgery_approximation=surgery_mode(engine), interventions=interventions)
     bar.empty()
     return result
 

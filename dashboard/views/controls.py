@@ -59,7 +59,9 @@ CONTROLS: tuple[Control, ...] = (
             "1.0 = today; 0.67 = a third fewer smokers (they never started).", "%.2f", _smoking_overrides),
     Control("bmi_shift", "Mean BMI shift (kg/m2)", "Risk factors", "cohort.bmi", "bmi_shift",
             "Added to the mean BMI of men and women.", "%.1f", _bmi_overrides),
-    Control("sedentary_share", "Sedentary or standing work (share)", "Risk factors", "cohort.sedentary_work.share",
+    Control("work_share", "Work standing or sitting most of the day (share)", "Risk factors", "cohort.work.share",
+            "probability"),
+    Control("standing_fraction", "... of whom stand (share)", "Risk factors", "cohort.work.standing_fraction",
             "probability"),
     Control("family_history_share", "Family history of varicose veins (share)", "Risk factors",
             "cohort.family_history.share", "probability"),
@@ -73,10 +75,10 @@ CONTROLS: tuple[Control, ...] = (
     Control("surgery_referral_min_class", "Refer for surgery from CEAP class", "Interventions",
             "care.surgery_referral_min_class", "ceap_class", fmt="%d"),
     Control("surgery_capacity", "Operations per year per 100,000", "Capacity",
-            "care.surgery_operations_per_year_per_100000", "non_negative", "Used by the reference engine "
-            "(the fast engine operates at referral).", "%.0f"),
+            "care.surgery_operations_per_year_per_100000", "non_negative", "Theatres serve the simulated "
+            "cohort; referrals wait in order.", "%.0f"),
     Control("surgery_theatres", "Operating lists (theatres)", "Capacity", "care.surgery_theatres", "count",
-            "Used by the reference engine.", "%d"),
+            "Operations run in parallel on this many lists.", "%d"),
 )
 
 

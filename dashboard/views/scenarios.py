@@ -142,11 +142,6 @@ def render(settings: common.Settings) -> None:
             st.markdown("**Scenario changes:** " + ", ".join(changes))
         else:
             st.info("The scenario equals the baseline: move a control on the left or pick a shipped intervention.")
-        if settings.engine == "fast" and ("care.surgery_operations_per_year_per_100000" in overrides
-                                          or "care.surgery_theatres" in overrides
-                                          or (intervention or "").startswith("surgical_capacity")):
-            st.warning("The fast engine operates at referral (no waiting list): choose the reference engine in the "
-                       "sidebar for capacity to matter.")
         hashes = {"baseline": cvirisk.params_hash(base_params), "scenario": cvirisk.params_hash(scen_params)}
         arms = {"baseline": base_params, "scenario": scen_params}
         progress = st.progress(0.0, text="Running replications")

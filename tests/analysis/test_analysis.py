@@ -26,7 +26,10 @@ from cvirisk.sim.testing import uniform_cohort
 
 
 def log(rows):
-    df = pd.DataFrame(rows, columns=["person_id", "age", "t", "event", "detail"])
+    """A log in the engines' columns; a row may give ``(..., leg, value)`` after the detail."""
+    rows = [tuple(r) + ("", np.nan)[len(r) - 5:] for r in rows]
+    df = pd.DataFrame(rows, columns=["person_id", "age", "t", "event", "detail", "leg", "value"])
+    df = df[["person_id", "age", "t", "leg", "event", "detail", "value"]]
     return df.sort_values(["person_id", "t"], kind="stable").reset_index(drop=True)
 
 
@@ -36,14 +39,14 @@ def events():
     # person 2: 60 at baseline, no disease, deep reflux at 50, surgery irrelevant, censored at t=10
     # person 3: 20 at baseline, C1 at 19, superficial reflux at 19, operated at t=1, censored at t=10
     return log([
-        (1, 18.0, -22.0, "entry", "history_start"), (1, 25.0, -15.0, "valve_failure", "superficial"),
+        (1, 18.0, -22.0, "entry", "history_start"), (1, 25.0, -15.0, "valve_failure", "superficial", "left"),
         (1, 30.0, -10.0, "ceap", "C2"), (1, 40.0, 0.0, "entry", "baseline"), (1, 42.0, 2.0, "ceap", "C6"),
         (1, 44.0, 4.0, "death", "background"), (1, 44.0, 4.0, "exit", "death"),
-        (2, 18.0, -42.0, "entry", "history_start"), (2, 50.0, -10.0, "valve_failure", "deep"),
+        (2, 18.0, -42.0, "entry", "history_start"), (2, 50.0, -10.0, "valve_failure", "deep_primary", "right"),
         (2, 60.0, 0.0, "entry", "baseline"), (2, 70.0, 10.0, "exit", "end_of_follow_up"),
         (3, 18.0, -2.0, "entry", "history_start"), (3, 19.0, -1.0, "ceap", "C1"),
-        (3, 19.0, -1.0, "valve_failure", "superficial"), (3, 20.0, 0.0, "entry", "baseline"),
-        (3, 20.5, 0.5, "surgery", "referred"), (3, 21.0, 1.0, "surgery", "done wait_years=0.5000"),
+        (3, 19.0, -1.0, "valve_failure", "superficial", "left"), (3, 20.0, 0.0, "entry", "baseline"),
+        (3, 20.5, 0.5, "surgery", "referred", "left"), (3, 21.0, 1.0, "surgery", "done", "left", 0.5),
         (3, 30.0, 10.0, "exit", "end_of_follow_up"),
     ])  # fmt: skip
 

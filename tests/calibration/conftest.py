@@ -7,10 +7,11 @@ import pytest
 
 
 def make_events(rows):
-    """rows: (person_id, t, event, detail); age = 50 + t."""
-    df = pd.DataFrame(rows, columns=["person_id", "t", "event", "detail"])
+    """rows: (person_id, t, event, detail[, leg[, value]]); age = 50 + t; leg "" = the person's."""
+    rows = [tuple(r) + ("", float("nan"))[len(r) - 4:] for r in rows]
+    df = pd.DataFrame(rows, columns=["person_id", "t", "event", "detail", "leg", "value"])
     df["age"] = 50.0 + df["t"]
-    return df[["person_id", "age", "t", "event", "detail"]]
+    return df[["person_id", "age", "t", "leg", "event", "detail", "value"]]
 
 
 def make_cohort(ids, age=50.0, sex="male", weight=1.0, prior_dvt=False):

@@ -22,9 +22,9 @@ from cvirisk.calibration.estimators import (
 
 def test_status_and_bonn_class(ev):
     e = ev([
-        (1, -10, "ceap", "C1"), (1, -5, "ceap", "C2"), (1, -6, "valve_failure", "superficial"),
-        (2, -3, "ceap", "C3"), (2, -3, "finding", "edema"), (2, -8, "valve_failure", "post_thrombotic"),
-        (3, -9, "valve_failure", "superficial"), (3, -4, "surgery", "done wait_years=0.0000"),
+        (1, -10, "ceap", "C1"), (1, -5, "ceap", "C2"), (1, -6, "valve_failure", "superficial", "left"),
+        (2, -3, "ceap", "C3"), (2, -3, "finding", "edema", "right"), (2, -8, "valve_failure", "deep_post_thrombotic", "right"),
+        (3, -9, "valve_failure", "superficial", "left"), (3, -4, "surgery", "done", "left", 0.0),
         (3, -2, "ceap", "C6"), (3, -1, "ceap", "C5"), (3, 2, "ceap", "C6"),
         (4, -1, "valve_failure", "congenital"),
     ])  # fmt: skip
@@ -96,7 +96,7 @@ def test_kaplan_meier_after_index():
 
 
 def test_prandoni_design_on_a_log(ev, co):
-    e = ev([(1, 1.0, "dvt", "incident"), (1, 2.0, "valve_failure", "post_thrombotic"),
+    e = ev([(1, 1.0, "dvt", "incident", "left"), (1, 2.0, "valve_failure", "deep_post_thrombotic", "left"),
             (2, 1.0, "dvt", "incident"), (3, 2.0, "dvt", "incident")])  # fmt: skip
     out = summarize_prandoni(Simulated(co([1, 2, 3]), e, None, 20.0))
     assert out["pts_after_dvt_2y"].value == pytest.approx(100 / 3)

@@ -12,9 +12,9 @@ KEY = "natural_history.transitions.telangiectasia.rate_per_year"
 
 def test_free_parameters_are_the_marked_leaves():
     free = {f.key: f for f in free_parameters(load_params())}
-    assert len(free) == 12
-    assert free[KEY].log and (free[KEY].low, free[KEY].high) == (0.02, 0.3)
-    slope = free["natural_history.transitions.varicose_veins.age_log_slope_per_year"]
+    assert len(free) == 14
+    assert free[KEY].log and (free[KEY].low, free[KEY].high) == (0.01, 1.0)
+    slope = free["natural_history.transitions.varicose_veins.log_slope_per_year"]
     assert not slope.log and slope.low == 0.0
 
 

@@ -67,9 +67,6 @@ def test_bad_scenario_file_exit_2_one_line(tmp_path, capsys, text, needle):
 def test_other_bad_input_exit_2(tmp_path, capsys):
     assert main(["scenario", "--scenario", "nope", "--n", "100", "--out", str(tmp_path / "o")]) == 2
     assert "no such scenario" in capsys.readouterr().err
-    code = main(["scenario", "--scenario", "earlier_referral", "--n", "100", "--engine", "fast",
-                 "--out", str(tmp_path / "o")])
-    assert code == 2 and "finite surgical capacity" in capsys.readouterr().err
     code = main(["scenario", "--scenario", "earlier_referral", "--n", "100", "--tornado-outcome", "joy",
                  "--out", str(tmp_path / "o")])
     assert code == 2 and "joy" in capsys.readouterr().err

@@ -73,7 +73,7 @@ def test_only_smokers_match_filtered_population(params, plain):
     ref = plain[plain["smoking"] != "never"]
     for col in ("age", "bmi"):
         _same_distribution(df[col], ref[col], f"{col} of smokers")
-    for col in ("sedentary_work", "family_history", "prior_dvt"):
+    for col in ("standing_work", "sitting_work", "family_history", "prior_dvt"):
         # two-sample comparison of proportions (both samples random)
         p1, p2 = df[col].mean(), ref[col].mean()
         se = np.sqrt(p1 * (1 - p1) / N + p2 * (1 - p2) / len(ref))
@@ -100,7 +100,7 @@ def test_conditioning_on_smoking_is_exact_for_a_strongly_correlated_latent(param
     ref = ref[(ref["smoking"] == "current") & (ref["sex"] == "male") & ref["age"].between(30, 50, inclusive="left")]
     for col in ("age", "bmi", "smoking_quit_age"):
         _same_distribution(df[col].fillna(-1), ref[col].fillna(-1), col)
-    assert_mean(df["sedentary_work"].to_numpy(float), ref["sedentary_work"].mean(), "sedentary of smokers")
+    assert_mean(df["standing_work"].to_numpy(float), ref["standing_work"].mean(), "standing work of smokers")
 
 
 def test_oversampling_weights_recover_the_population(params, plain):

@@ -44,7 +44,7 @@ def _broken(df, column, rows, value):
     ("bmi", np.nan, "not a positive finite number"),
     ("weight", 0.0, "not a positive finite number"),
     ("parity", 1.5, "not a whole number of births"),
-    ("sedentary_work", "maybe", "not true/false"),
+    ("standing_work", "maybe", "not true/false"),
     ("person_id", -3, "not a non-negative whole number"),
 ])  # fmt: skip
 def test_validator_names_column_rows_and_reason(small_cohort, column, value, reason):

@@ -58,9 +58,12 @@ def test_smoking_rows_by_band_and_sex(cohort, params):
 
 def test_binary_shares_parity_and_congenital(cohort, params):
     c = params.cohort
-    for col, p in (("sedentary_work", c.sedentary_work.share.value), ("family_history", c.family_history.share.value),
+    standing = c.work.share.value * c.work.standing_fraction.value
+    for col, p in (("standing_work", standing), ("sitting_work", c.work.share.value - standing),
+                   ("family_history", c.family_history.share.value),
                    ("congenital_absence", c.congenital_absence.share.value)):
         assert_binomial(cohort[col].sum(), N, p, col)
+    assert not (cohort["standing_work"] & cohort["sitting_work"]).any()
     women = cohort["sex"] == "female"
     dist = c.parity.distribution.value
     assert_counts(np.bincount(cohort.loc[women, "parity"], minlength=len(dist)), dist, "parity of women")
@@ -118,9 +121,10 @@ def test_copula_correlations_are_recovered(unfloored):
     fisher = np.arctanh(np.corrcoef(z_bmi, z_smoke)[0, 1])
     assert abs(fisher - np.arctanh(rho["bmi", "smoking"])) < Z / np.sqrt(N - 3)
     # latent against a thresholded latent: E[z_a * 1{z_b > c}] = rho_ab * phi(c)
-    for binary, share in (("sedentary_work", params.cohort.sedentary_work.share.value),
-                          ("family_history", params.cohort.family_history.share.value)):
-        flag = cohort[binary].to_numpy(float)
+    working = (cohort["standing_work"] | cohort["sitting_work"]).to_numpy(float)
+    for binary, flag, share in (("work", working, params.cohort.work.share.value),
+                                ("family_history", cohort["family_history"].to_numpy(float),
+                                 params.cohort.family_history.share.value)):
         c = stats.norm.isf(share)
         for name, z in (("bmi", z_bmi), ("smoking", z_smoke)):
             assert_mean(z * flag, rho[name, binary] * stats.norm.pdf(c), f"{name} x {binary}")
@@ -130,20 +134,22 @@ def test_correlated_binary_latents_follow_the_bivariate_normal(params):
     matrix = [[1.0, -0.05, 0.15, 0.1], [-0.05, 1.0, 0.10, 0.0], [0.15, 0.10, 1.0, 0.4], [0.1, 0.0, 0.4, 1.0]]
     p = with_overrides(params, {"cohort.correlation.matrix": matrix})
     df = generate_cohort(100_000, seed=5, params=p)
-    c = [stats.norm.isf(p.cohort.sedentary_work.share.value), stats.norm.isf(p.cohort.family_history.share.value)]
+    c = [stats.norm.isf(p.cohort.work.share.value), stats.norm.isf(p.cohort.family_history.share.value)]
     both = stats.multivariate_normal(cov=[[1, 0.4], [0.4, 1]]).cdf([-c[0], -c[1]])
-    assert_binomial((df["sedentary_work"] & df["family_history"]).sum(), len(df), both, "sedentary and family history")
+    working = df["standing_work"] | df["sitting_work"]
+    assert_binomial((working & df["family_history"]).sum(), len(df), both, "work and family history")
     assert_binomial(df["family_history"].sum(), len(df), p.cohort.family_history.share.value, "family history")
 
 
 def _dvt_hazard_grid(df, params, upto):
     """Cumulative DVT hazard from age 18 to ``upto`` by Simpson's rule on 41 points (relative error < 1e-8)."""
-    tr = params.natural_history.transitions.dvt
+    tr = params.natural_history.transitions["dvt"]
     start, ref = params.simulation.history_start_age.value, params.simulation.reference_age.value
-    hr = tr.rate_per_year.value * tr.hazard_ratios["bmi_per_5"].value ** ((df["bmi"].to_numpy(float) - 25) / 5)
-    hr = hr * np.where(df["sex"] == "female", tr.hazard_ratios["female"].value, 1.0)
+    # a person's DVT hazard is twice a leg's (the declared transition acts in each leg)
+    hr = 2 * tr.rate_per_year.value * tr.hazard_ratios["bmi_per_5"].value ** ((df["bmi"].to_numpy(float) - 25) / 5)
+    hr = hr * np.where(df["sex"] == "female", tr.hazard_ratios["female"].value if "female" in tr.hazard_ratios else 1.0, 1.0)
     grid = start + (np.asarray(upto, float)[:, None] - start) * np.linspace(0, 1, 41)[None, :]
-    h = np.exp(tr.age_log_slope_per_year.value * (grid - ref))
+    h = np.exp(tr.log_slope_per_year.value * (grid - ref))
     return hr * integrate.simpson(h, x=grid, axis=1)
 
 

@@ -13,8 +13,7 @@ def _result(n: int, years: int, seed: int = 1):
 
     params = cvirisk.load_params()
     cohort = cvirisk.generate_cohort(n, seed=seed, params=params)
-    return cvirisk.simulate(cohort, params=params, seed=seed, years=years, engine="fast",
-                            surgery_approximation="unlimited")
+    return cvirisk.simulate(cohort, params=params, seed=seed, years=years, engine="fast")
 
 
 def test_patient_story_tab_tells_the_typical_persons_log(open_page):

@@ -29,8 +29,8 @@ BROKEN = {
                                      "cohort.smoking: male row 0: probabilities sum to 1.5"),
     "wrong_type": ("cohort:\n  bmi:\n    sd_log: sixteen\n",
                    "cohort.bmi.sd_log.value: Input should be a valid number"),
-    "boolean_for_a_number": ("cohort:\n  sedentary_work:\n    share: yes\n",
-                             "cohort.sedentary_work.share.value: expected a number, got a boolean"),
+    "boolean_for_a_number": ("cohort:\n  work:\n    share: yes\n",
+                             "cohort.work.share.value: expected a number, got a boolean"),
     "non_psd_correlation": ("cohort:\n  correlation:\n    matrix: [[1.0, 0.9, 0.9, 0.0], [0.9, 1.0, -0.9, 0.0], "
                             "[0.9, -0.9, 1.0, 0.0], [0.0, 0.0, 0.0, 1.0]]\n",
                             "cohort.correlation: matrix must be positive definite"),

@@ -37,7 +37,7 @@ def test_rate_interventions_multiply_or_set_and_compose(params):
     comp = compile_scenario(_sc({"type": "rate", "key": key, "multiply": 0.5},
                                 {"type": "rate", "key": key, "multiply": 0.5}), params, uniform_cohort(2))
     assert get_value(comp.params, key) == pytest.approx(get_value(params, key) / 4)
-    hr = "natural_history.transitions.edema.hazard_ratios.compression"
+    hr = "natural_history.transitions.edema_onset.hazard_ratios.compression"
     assert get_value(compile_scenario(_sc({"type": "rate", "key": hr, "set": 0.5}), params,
                                       uniform_cohort(2)).params, hr) == 0.5
     # the baseline is not changed
@@ -49,35 +49,37 @@ def test_smoking_cessation_chooses_a_share_of_current_smokers_by_stream(params):
     smoking = np.where(np.arange(n) % 2 == 0, "current", "never")
     c = uniform_cohort(n, smoking=smoking)
     comp = compile_scenario(_sc({"type": "smoking_cessation", "share": 0.3, "at_year": 2.0}), params, c, seed=4)
-    at = comp.cohort["quit_smoking_at_t"].to_numpy()
+    at = comp.interventions["quit_smoking"]
     chosen = np.isfinite(at)
     assert set(at[chosen]) == {2.0}
     assert not chosen[smoking == "never"].any()
     share = chosen[smoking == "current"].mean()
     assert abs(share - 0.3) < 4 * math.sqrt(0.3 * 0.7 / (n / 2))
     assert (comp.touched == chosen).all() and not comp.overrides
-    assert "quit_smoking_at_t" not in c.columns  # the input cohort is not changed
+    assert comp.cohort is c  # the cohort is not changed: the engine schedules the quitting
     # common random numbers: the same persons again; a larger share keeps them all
     again = compile_scenario(_sc({"type": "smoking_cessation", "share": 0.3, "at_year": 2.0}), params, c, seed=4)
-    assert (np.isfinite(again.cohort["quit_smoking_at_t"]) == chosen).all()
+    assert (np.isfinite(again.interventions["quit_smoking"]) == chosen).all()
     more = compile_scenario(_sc({"type": "smoking_cessation", "share": 0.5}), params, c, seed=4)
-    assert (np.isfinite(more.cohort["quit_smoking_at_t"].to_numpy()) | ~chosen).all()
+    assert (np.isfinite(more.interventions["quit_smoking"]) | ~chosen).all()
     other = compile_scenario(_sc({"type": "smoking_cessation", "share": 0.3}), params, c, seed=4, replication=1)
-    assert (np.isfinite(other.cohort["quit_smoking_at_t"].to_numpy()) != chosen).any()
+    assert (np.isfinite(other.interventions["quit_smoking"]) != chosen).any()
 
 
 def test_weight_reduction_only_for_obesity_and_never_below_the_floor(params):
     c = uniform_cohort(4, bmi=[29.9, 30.0, 40.0, 31.0])
     comp = compile_scenario(_sc({"type": "weight_reduction", "share": 1.0, "bmi_reduction": 3.0, "at_year": 1}),
                             params, c)
-    assert np.isnan(comp.cohort["bmi_change_at_t"].iloc[0])
-    assert comp.cohort["bmi_change"].tolist() == [0.0, -3.0, -3.0, -3.0]
+    assert np.isnan(comp.interventions["bmi_change"][0])
+    assert comp.interventions["bmi_change_value"].tolist() == [0.0, -3.0, -3.0, -3.0]
     deep = compile_scenario(_sc({"type": "weight_reduction", "share": 1.0, "bmi_reduction": 20.0, "min_bmi": 20}),
                             params, uniform_cohort(1, bmi=25.0))
-    assert deep.cohort["bmi_change"].iloc[0] == pytest.approx(-(25.0 - params.cohort.bmi.minimum.value))
+    assert deep.interventions["bmi_change_value"][0] == pytest.approx(-(25.0 - params.cohort.bmi.minimum.value))
 
 
-def test_sedentary_work_only_for_workers_before_retirement(params):
-    c = uniform_cohort(4, sedentary_work=[True, True, False, True], age=[30.0, 64.5, 30.0, 50.0])
-    comp = compile_scenario(_sc({"type": "sedentary_work", "share_reassigned": 1.0, "at_year": 1.0}), params, c)
-    assert np.isfinite(comp.cohort["sedentary_stop_at_t"]).tolist() == [True, False, False, True]
+def test_work_posture_only_for_workers_before_retirement(params):
+    c = uniform_cohort(4, standing_work=[True, True, False, True], age=[30.0, 64.5, 30.0, 50.0])
+    comp = compile_scenario(_sc({"type": "work_posture", "share_reassigned": 1.0, "at_year": 1.0}), params, c)
+    assert np.isfinite(comp.interventions["leave_standing_work"]).tolist() == [True, False, False, True]
+    assert not np.isfinite(comp.interventions["leave_sitting_work"]).any()
+    assert comp.cohort is c

@@ -7,7 +7,7 @@ import importlib
 
 import pytest
 
-MODULES = ["schema", "compile", "outcomes", "comparison", "execute", "switch", "psa", "plots"]
+MODULES = ["schema", "compile", "outcomes", "comparison", "execute", "psa", "plots"]
 
 
 @pytest.mark.parametrize("name", MODULES)

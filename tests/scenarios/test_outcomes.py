@@ -12,18 +12,21 @@ from cvirisk.scenarios import OUTCOMES, run_outcomes
 
 
 def _log(rows):
-    df = pd.DataFrame(rows, columns=["person_id", "t", "event", "detail"])
+    """Rows ``(person_id, t, event, detail[, value])`` of the person (leg "")."""
+    rows = [tuple(r) + (float("nan"),)[len(r) - 4:] for r in rows]
+    df = pd.DataFrame(rows, columns=["person_id", "t", "event", "detail", "value"])
     df["age"] = 50.0 + df["t"]
+    df["leg"] = ""
     df["event"] = pd.Categorical(df["event"])
     df["detail"] = pd.Categorical(df["detail"])
-    return df[["person_id", "age", "t", "event", "detail"]]
+    return df[["person_id", "age", "t", "leg", "event", "detail", "value"]]
 
 
 LOG = _log([
     # person 1: C3 before baseline (not incident); ulcer 1.0-2.5 and 4.0-exit(5.0); PE death at 5
     (1, -30.0, "entry", "history_start"), (1, -5.0, "ceap", "C3"), (1, 0.0, "entry", "baseline"),
     (1, 1.0, "ceap", "C6"), (1, 2.5, "ceap", "C5"), (1, 3.0, "surgery", "referred"),
-    (1, 3.5, "surgery", "done wait_years=0.5000"), (1, 4.0, "ceap", "C6"), (1, 5.0, "dvt", "incident"),
+    (1, 3.5, "surgery", "done", 0.5), (1, 4.0, "ceap", "C6"), (1, 5.0, "dvt", "incident"),
     (1, 5.0, "pe", "fatal"), (1, 5.0, "death", "pe"), (1, 5.0, "exit", "death"),
     # person 2: ulcer opens before baseline and lasts to t=0.5; first C3+ is that C6 (not incident)
     (2, -20.0, "entry", "history_start"), (2, -1.0, "ceap", "C6"), (2, 0.0, "entry", "baseline"),
@@ -31,7 +34,7 @@ LOG = _log([
     # person 3: incident C3 and superficial failure in follow-up; a prior DVT does not count
     (3, -10.0, "entry", "history_start"), (3, -2.0, "dvt", "prior"), (3, 0.0, "entry", "baseline"),
     (3, 1.0, "valve_failure", "superficial"), (3, 2.0, "ceap", "C2"), (3, 6.0, "ceap", "C3"),
-    (3, 7.0, "surgery", "referred"), (3, 9.0, "surgery", "done wait_years=2.0000"),
+    (3, 7.0, "surgery", "referred"), (3, 9.0, "surgery", "done", 2.0),
     (3, 10.0, "exit", "end_of_follow_up"),
 ])  # fmt: skip
 

@@ -17,7 +17,7 @@ def test_every_shipped_scenario_loads_and_compiles(params):
     for name in SHIPPED:
         sc = load_scenario(name)
         assert sc.name == name and sc.description
-        compile_scenario(sc, params, uniform_cohort(5, smoking="current", sedentary_work=True, bmi=33.0))
+        compile_scenario(sc, params, uniform_cohort(5, smoking="current", standing_work=True, bmi=33.0))
 
 
 @pytest.mark.parametrize(

@@ -44,7 +44,7 @@ def test_cohort_file_and_overrides(tmp_path):
         ["--n", "5", "--set", "care.duplex_sensitivity=2"],
         ["--n", "5", "--set", "no.such.key=1"],
         ["--cohort", "/no/such/file.parquet"],
-        ["--n", "5", "--engine", "fast"],  # finite surgical capacity needs the reference engine
+        ["--n", "5", "--engine", "turbo"],
     ],
 )
 def test_bad_input_exits_2_with_one_line(tmp_path, capsys, argv):

@@ -21,7 +21,7 @@ def spec():
 
     params = load_params(overrides={"care.surgery_operations_per_year_per_100000": float("inf")})
     cohort = generate_cohort(2_400, seed=31, params=params)
-    rate = params.natural_history.transitions.dvt.rate_per_year.value
+    rate = params.natural_history.transitions["dvt"].rate_per_year.value
     draws = [{}, {"natural_history.transitions.dvt.rate_per_year": 2 * rate}]
     return RunSpec.build(cohort, params=params, years=YEARS, seeds=[5], replications=2, draws=draws, chunk_size=200)
 

@@ -30,7 +30,8 @@ def result(cohort):
 
 def test_event_log_contract(result, cohort):
     ev = result.events
-    assert list(ev.columns) == ["person_id", "age", "t", "event", "detail"]
+    assert list(ev.columns) == ["person_id", "age", "t", "leg", "event", "detail", "value"]
+    assert list(ev["leg"].cat.categories) == ["", "left", "right"] and ev["value"].dtype == np.float64
     assert ev["person_id"].dtype == np.int64
     assert ev["age"].dtype == np.float64 and ev["t"].dtype == np.float64
     assert isinstance(ev["event"].dtype, pd.CategoricalDtype)
@@ -60,8 +61,9 @@ def test_persons_table(result, cohort):
 def test_manifest(result):
     m = result.manifest
     assert m["params_hash"] == params_hash(load_params())
-    assert (m["seed"], m["replication"], m["years"], m["engine"], m["n"]) == (12, 0, 15.0, "reference", 150)
-    assert {"cvirisk", "numpy", "pandas", "simpy", "python"} <= set(m["versions"])
+    assert (m["seed"], m["replication"], m["years"], m["engine"], m["n"]) == (12, 0, 15.0, "fast", 150)
+    assert {"cvirisk", "numpy", "pandas", "numba", "python"} <= set(m["versions"])
+    assert m["model_hash"] and m["unlimited_surgery"] is False
 
 
 def test_same_seed_same_bytes_other_seed_other_events(cohort, result, tmp_path):
@@ -87,8 +89,8 @@ def test_replications_differ(cohort):
     ("change", "message"),
     [
         (lambda c: c.drop(columns=["bmi"]), "missing column"),
-        (lambda c: c.assign(age=np.float32(12.0)), "age outside"),
-        (lambda c: c.assign(person_id=0), "unique"),
+        (lambda c: c.assign(age=np.float32(12.0)), "below the history start age"),
+        (lambda c: c.assign(person_id=0), "duplicate ids"),
         (lambda c: c.assign(smoking="former"), "smoking_quit_age"),
     ],
 )

@@ -104,7 +104,7 @@ def test_local_processes_give_the_same_bytes(done, cohort, unlimited, tmp_path):
 
 
 def test_parameter_draws(cohort, unlimited, tmp_path):
-    base = unlimited.natural_history.transitions.varicose_veins.rate_per_year.value
+    base = unlimited.natural_history.transitions["varicose_veins"].rate_per_year.value
     spec = _spec(cohort, unlimited, chunk_size=300, draws=[{}, {VV: 3 * base}])
     run(spec, tmp_path, workers=1)
     res = collect(tmp_path)

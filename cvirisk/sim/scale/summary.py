@@ -26,6 +26,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from cvirisk.analysis.log import person_mask
 from cvirisk.io.atomic import atomic_path
 from cvirisk.model.events import DETAILS, EVENT_KINDS
 
@@ -100,7 +101,7 @@ def summarise(events: pd.DataFrame, persons: pd.DataFrame, params) -> dict[str, 
     ids = persons["person_id"].to_numpy(np.int64)
     edges, labels = band_labels(params)
     band = np.clip(np.searchsorted(edges, persons["age"].to_numpy(float), side="right") - 1, 0, len(labels) - 1)
-    m = (kind == code["ceap"]) & (t <= 0)
+    m = (kind == code["ceap"]) & (t <= 0) & person_mask(events)  # the person's class, not a leg's
     cls = np.zeros(len(ids), np.int64)
     if m.any():
         # events are sorted by person then time: the last pre-baseline class of each person

@@ -107,17 +107,12 @@ def execute_unit(spec: RunSpec, unit: Unit, out_dir: str | None = None) -> dict[
     """
     tune_malloc()
     from cvirisk.sim import simulate
-    from cvirisk.sim.fast import check_supported, simulate_fast
 
     params = _params_for(spec, unit.draw)
     start, stop = spec.chunk_range(unit.chunk)
     cohort = spec.cohort.rows(start, stop)
     args = dict(params=params, seed=unit.seed, years=spec.years, replication=unit.replication)
-    if spec.engine == "fast":
-        check_supported(params, spec.surgery_approximation)
-        result = simulate_fast(cohort, surgery_approximation=spec.surgery_approximation, **args)
-    else:
-        result = simulate(cohort, engine="reference", surgery_approximation=spec.surgery_approximation, **args)
+    result = simulate(cohort, engine=spec.engine, surgery_approximation=spec.surgery_approximation, **args)
     summary = {
         "unit": unit.__dict__.copy(), "fingerprint": spec.fingerprint, "rows": [start, stop],
         "draw_overrides": spec.draws[unit.draw], **summarise(result.events, result.persons, params),

@@ -1,0 +1,441 @@
+"""Run the declared model over a cohort with the compiled kernel; the surgical queue; the log.
+
+:func:`run_compiled` prepares every person's starting state and deterministic schedule
+(history start at age 18, smoking start and quitting, the cohort's DVT, the end of BMI drift,
+retirement, baseline, the end of follow-up, a scenario's interventions), lives everyone with
+:func:`cvirisk.sim.compiled.kernel.live`, resolves the waiting list for rationed surgery in
+time order, and returns the event log with ``leg`` and ``value`` columns.
+
+The waiting list: theatres serve the simulated cohort (the catchment), each operation holding a
+theatre for ``theatres / (operations per year per 100,000 * n / 100,000)`` years, first come
+first served. A referred person parks; referrals are taken in order of time; each is given the
+earliest free theatre at or after its referral (the slot is booked then: a death while waiting
+leaves it unused) and the person is resumed with the operation scheduled, living on until done
+or the next referral.
+
+Examples
+--------
+>>> from cvirisk.cohort import generate_cohort
+>>> from cvirisk.params import load_params
+>>> events, persons, _ = run_compiled(generate_cohort(200, seed=1), load_params(), seed=1, years=5)
+>>> list(events.columns)
+['person_id', 'age', 't', 'leg', 'event', 'detail', 'value']
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Callable, Mapping
+from importlib import resources
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.special import ndtri
+
+from cvirisk.exceptions import InputError
+from cvirisk.model.compile import CompiledModel, compile_model
+from cvirisk.params.model_spec import model_hash
+from cvirisk.params.vocabulary import CEAP_DETAILS, EVENT_KINDS, LEG_NAMES
+from cvirisk.random import stream_key, uniforms
+from cvirisk.sim.compiled import kernel as K
+
+__all__ = ["run_compiled", "life_table", "build_tables", "needs_capacity", "INTERVENTIONS"]
+
+#: Persons lived per call of the compiled kernel (bounds the event buffer between flushes).
+BATCH = 20_000
+
+
+def life_table() -> pd.DataFrame:
+    """The shipped period life table (``age, sex, q``), see ``cvirisk/params/defaults/README.md``."""
+    with resources.files("cvirisk.params").joinpath("defaults/life_table.csv").open("rb") as fh:
+        return pd.read_csv(fh)
+
+
+def _life_hazards(params, smoking_mix: np.ndarray) -> np.ndarray:
+    """Hazard per year by (sex, smoking status, single year of age 0-120).
+
+    The table's hazard ``-log(1 - q)`` is the population average at that age; a never smoker's
+    is that divided by the average smoking hazard ratio at the age (``smoking_mix[sex, age]`` =
+    shares never, current, former), so that the population reproduces the table.
+    """
+    lt = life_table()
+    tr = params.natural_history.transitions["death_background"]
+    scale = 1.0 if tr.rate_per_year is None else float(tr.rate_per_year.value)
+    hr = tr.hazard_ratios
+    ratios = np.array([1.0, hr["smoking_current"].value if "smoking_current" in hr else 1.0,
+                       hr["smoking_former"].value if "smoking_former" in hr else 1.0])
+    out = np.zeros((2, 3, 121))
+    for s, sex in enumerate(("male", "female")):
+        tab = lt[lt["sex"] == sex].set_index("age")["q"]
+        mu = np.full(121, np.nan)
+        ages = tab.index.to_numpy(int)
+        mu[ages] = -np.log1p(-tab.to_numpy(float).clip(max=1 - 1e-12))
+        mu[: ages.min()] = mu[ages.min()]
+        mu[ages.max() + 1 :] = mu[ages.max()]
+        mean_hr = smoking_mix[s] @ ratios
+        out[s] = scale * (mu / mean_hr)[None, :] * ratios[:, None]
+    return out
+
+
+def _smoking_mix(params) -> np.ndarray:
+    """Shares (never, current, former) by sex (0 male, 1 female) and single year of age."""
+    sm = params.cohort.smoking
+    bands = params.cohort.age_bands
+    lower = list(bands.lower)
+    mix = np.zeros((2, 121, 3))
+    for s, table in enumerate((sm.male.value, sm.female.value)):
+        tab = np.asarray(table, float)
+        for a in range(121):
+            b = max(i for i, lo in enumerate(lower) if a >= lo) if a >= lower[0] else 0
+            mix[s, a] = tab[b]
+    return mix
+
+
+
+
+def build_tables(compiled: CompiledModel, params, seed: int, replication: int, unlimited: bool):
+    """The namedtuple of arrays and indices the kernel reads, the parameter vector and keys."""
+    spec = compiled.spec
+    A = compiled.arrays
+    vp, care, th = params.venous_pressure, params.care, params.thrombosis
+    P = np.zeros(K.N_P)
+    P[K.P_NORMAL] = vp.normal_mmhg.value
+    P[K.P_SUP] = vp.superficial_reflux_mmhg.value
+    P[K.P_DEEP] = vp.deep_reflux_mmhg.value
+    P[K.P_SEG] = vp.per_segment_mmhg.value
+    P[K.P_OBS] = vp.obstruction_mmhg.value
+    P[K.P_BMI] = vp.per_bmi_unit_mmhg.value
+    P[K.P_PE] = th.pe_probability.value
+    P[K.P_PE_FATAL] = th.pe_case_fatality.value
+    P[K.P_PTS] = th.pts_probability.value
+    P[K.P_OBSTR] = th.obstruction_probability.value
+    P[K.P_SENS] = care.duplex_sensitivity.value
+    P[K.P_SPEC] = care.duplex_specificity.value
+    P[K.P_ADHERE] = care.compression_adherence.value
+    P[K.P_COMP_MIN] = care.compression_min_class.value
+    P[K.P_REFER_MIN] = care.surgery_referral_min_class.value
+    P[K.P_SEG_REMOVED] = care.surgery_segments_removed.value
+    P[K.P_UNLIMITED] = 1.0 if unlimited else 0.0
+    names = ["pe.occurs", "pe.fatal", "pts.occurs", "obstruction.occurs", "duplex.left", "duplex.right",
+             "compression.adherence", "prior_dvt.leg"]
+    names += [f"transition.{tid}" + (f".{LEG_NAMES[leg + 1]}" if leg >= 0 else "") for tid, leg in compiled.instances]
+    keys = np.array([stream_key(seed, replication, n) for n in names], np.uint64)
+    lv = {n: i for i, n in enumerate(spec.leg_vars)}
+    nls = len(spec.leg_stamps)
+    st = {n: i for i, n in enumerate(spec.leg_stamps)}
+    kind = {k: i for i, k in enumerate(EVENT_KINDS)}
+    d = compiled.detail_code
+    fields: dict[str, Any] = {k: v for k, v in A.items()}
+    fields.update(
+        key_index=np.arange(K.N_KEYS, K.N_KEYS + compiled.n_instances, dtype=np.int64),
+        leg_offset=compiled.n_person_vars, n_leg_vars=compiled.n_leg_vars, n_leg_stamps=nls,
+        v_alive=compiled.var("alive"), v_done=compiled.var("exited"), v_followup=compiled.var("followup"),
+        v_smoking_current=compiled.var("smoking_current"), v_smoking_former=compiled.var("smoking_former"),
+        v_compression=compiled.var("compression"), v_diagnosed=compiled.var("diagnosed"),
+        v_worst=compiled.var("worst_class"), v_prior_dvt=compiled.var("prior_dvt"),
+        v_congenital_person=compiled.var("congenital_absence"),
+        avp_sup=lv["superficial_reflux"], avp_deep=lv["deep_reflux"], avp_seg=lv["segments"], avp_obs=lv["obstruction"],
+        lv_calcification=lv["calcification"], lv_background=lv["background_calcification"],
+        lv_periostitis=lv["periostitis"], lv_deep=lv["deep_reflux"], lv_pts=lv["pts_pending"],
+        lv_referred=lv["referred"], lv_surgery_done=lv["surgery_done"], lv_varicose=lv["varicose_veins"],
+        lv_congenital=lv["congenital"], lv_dvt_count=lv["dvt_count"], lv_ulcer_active=lv["ulcer_active"],
+        lv_ulcers=lv["ulcers"], lv_ulcer_healed=lv["ulcer_healed"], lv_lds=lv["lipodermatosclerosis"],
+        lv_pigm=lv["pigmentation"], lv_corona=lv["corona"], lv_edema=lv["edema"],
+        lv_telangiectasia=lv["telangiectasia"], lv_class=lv["leg_class"], lv_cvi=lv["cvi"],
+        st_dvt=st["dvt_at"], st_cvi=st["cvi_at"], st_referred=st["referred_at"],
+        k_radiograph=kind["radiograph"], k_exit=kind["exit"], k_pe=kind["pe"], k_death=kind["death"],
+        k_compression=kind["compression"], k_diagnosis=kind["diagnosis"], k_surgery=kind["surgery"],
+        k_valve=kind["valve_failure"], k_dvt=kind["dvt"], k_ceap=kind["ceap"],
+        d_calc=np.array([d(x) for x in ("normal", "punctate", "trabecular", "reticular", "background", "periostitis")], np.int64),
+        d_exit_death=d("death"), d_pe_fatal=d("fatal"), d_pe_nonfatal=d("nonfatal"), d_death_pe=d("pe"),
+        d_comp_start=d("start"),
+        d_duplex=np.array([d(f"duplex_{x}") for x in ("true_positive", "false_negative", "true_negative", "false_positive")], np.int64),
+        d_surgery_done=d("done"), d_surgery_referred=d("referred"), d_congenital=d("congenital"), d_dvt_prior=d("prior"),
+        d_ceap=np.array([d(x) for x in CEAP_DETAILS], np.int64),
+        d_worst=np.array([d(f"C{c}") for c in range(7)], np.int64),
+    )
+    fields["n_inst"] = compiled.n_instances
+    TI, TF = pack_tables(fields)
+    return TI, TF, P, keys
+
+
+def pack_tables(fields: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+    """Pack the kernel's tables into one int64 and one float64 array (layout in the kernel).
+
+    Two flat arrays instead of a record of a hundred arrays keep the compiled kernel's
+    signature small: numba compiles it faster and moves less between its functions.
+    """
+    ints: list[np.ndarray] = [np.zeros(K.N_HEADER, np.int64)]
+    floats: list[np.ndarray] = [np.zeros(0)]
+    pos_i, pos_f = K.N_HEADER, 0
+    header = ints[0]
+    for name in K.TABLE_FLOAT:
+        arr = np.asarray(fields[name], np.float64)
+        header[getattr(K, f"H_{name}")] = pos_f
+        floats.append(arr)
+        pos_f += arr.size
+    for name in K.TABLE_INT:
+        arr = np.asarray(fields[name], np.int64)
+        header[getattr(K, f"H_{name}")] = pos_i
+        ints.append(arr)
+        pos_i += arr.size
+    for name in K.TABLE_SCALAR:
+        header[getattr(K, f"H_{name}")] = int(fields[name])
+    return np.concatenate(ints), np.concatenate(floats)
+
+
+def _schedules(spec, params, cohort: pd.DataFrame, years: float, interventions: dict | None):
+    sid = {s: i for i, s in enumerate(spec.schedule_ids)}
+    n = len(cohort)
+    S = np.full((n, len(sid)), np.inf)
+    hs = float(params.simulation.history_start_age.value)
+    max_age = float(params.simulation.max_age.value)
+    age0 = cohort["age"].to_numpy(float)
+    t0 = hs - age0
+    S[:, sid["history_start"]] = t0
+    smoking = cohort["smoking"].astype(str).to_numpy()
+    start = float(params.cohort.smoking.start_age.value)
+    quit_age = np.clip(cohort["smoking_quit_age"].to_numpy(float), hs, age0)
+    smoker = smoking != "never"
+    former = smoking == "former"
+    S[:, sid["smoking_start"]] = np.where(smoker, np.maximum(start, hs) - age0, np.inf)
+    S[:, sid["smoking_quit_prior"]] = np.where(former, np.maximum(quit_age, max(start, hs)) - age0, np.inf)
+    prior = cohort["prior_dvt"].to_numpy(bool)
+    p_age = np.clip(cohort["prior_dvt_age"].to_numpy(float), hs, age0)
+    S[:, sid["prior_dvt"]] = np.where(prior, p_age - age0, np.inf)
+    d_end = float(params.cohort.bmi.drift_end_age.value)
+    S[:, sid["bmi_drift_end"]] = np.where(d_end < max_age, d_end - age0, np.inf)
+    ret = float(params.cohort.work.retirement_age.value)
+    working = cohort["standing_work"].to_numpy(bool) | cohort["sitting_work"].to_numpy(bool)
+    S[:, sid["work_end"]] = np.where(working & (ret > hs), ret - age0, np.inf)
+    S[:, sid["baseline"]] = 0.0
+    S[:, sid["end_of_follow_up"]] = float(years)
+    S[:, sid["max_age"]] = np.where(max_age - age0 < years, max_age - age0, np.inf)
+    for name, times in (interventions or {}).items():
+        if name not in sid:
+            raise KeyError(name)
+        S[:, sid[name]] = np.where(np.isnan(times), np.inf, times)
+    return S
+
+
+def _initial_vars(compiled: CompiledModel, params, cohort: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    n = len(cohort)
+    V = np.zeros((n, compiled.n_vars), np.int64)
+    female = (cohort["sex"].astype(str) == "female").to_numpy()
+    V[:, compiled.var("alive")] = 1
+    V[:, compiled.var("female")] = female
+    V[:, compiled.var("family_history")] = cohort["family_history"].to_numpy(bool)
+    V[:, compiled.var("parity_per_birth")] = np.where(female, cohort["parity"].to_numpy(np.int64), 0)
+    V[:, compiled.var("congenital_absence")] = cohort["congenital_absence"].to_numpy(bool)
+    hs = float(params.simulation.history_start_age.value)
+    ret = float(params.cohort.work.retirement_age.value)
+    if ret > hs:
+        V[:, compiled.var("standing_work")] = cohort["standing_work"].to_numpy(bool)
+        V[:, compiled.var("sitting_work")] = cohort["sitting_work"].to_numpy(bool)
+    # BMI at the start of the history (age 18): drift back from baseline, floored
+    bp = params.cohort.bmi
+    drift, d_end, b_min = float(bp.drift_per_year.value), float(bp.drift_end_age.value), float(bp.minimum.value)
+    age0 = cohort["age"].to_numpy(float)
+    bmi0 = cohort["bmi"].to_numpy(float)
+    bmi18 = np.maximum(bmi0 + drift * (min(hs, d_end) - np.minimum(age0, d_end)), b_min)
+    bmi = np.zeros((n, 3))
+    bmi[:, 0] = bmi18
+    bmi[:, 1] = hs - age0
+    bmi[:, 2] = drift if hs < d_end else 0.0
+    return V, bmi
+
+
+def needs_capacity(params) -> bool:
+    """True when ``params`` rations surgery (finite operations per year), which couples persons."""
+    return not math.isinf(float(params.care.surgery_operations_per_year_per_100000.value))
+
+
+#: Scenario interventions the engine schedules: name -> what it does (the declared schedule).
+INTERVENTIONS: tuple[str, ...] = ("quit_smoking", "leave_standing_work", "leave_sitting_work", "bmi_change")
+
+
+def run_compiled(
+    cohort: pd.DataFrame,
+    params,
+    seed: int = 1,
+    years: float = 20.0,
+    replication: int = 0,
+    unlimited_surgery: bool = False,
+    interventions: Mapping[str, np.ndarray] | None = None,
+    params_followup=None,
+    jit: bool = True,
+    callback: Callable[[int, int], None] | None = None,
+    state_out: dict | None = None,
+    spec=None,
+) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """Simulate every person's history (from age 18) and follow-up under the declared model.
+
+    Parameters
+    ----------
+    cohort : DataFrame
+        Rows of the cohort contract (already validated).
+    params : Params
+    interventions : mapping, optional
+        Schedule name (:data:`INTERVENTIONS`) -> time per person in years since baseline (NaN =
+        none); ``bmi_change`` also needs ``bmi_change_value`` (kg/m2 added to BMI then).
+    params_followup : Params, optional
+        Numbers in force from the baseline on (the history runs under ``params``); the model's
+        structure is the same.
+    jit : bool
+        False runs the kernel's top loop as plain Python (slow; for debugging).
+    state_out : dict, optional
+        Receives the engine's final state (``V``, one row a person; ``columns``), for tests.
+    spec : ModelSpec, optional
+        Another declared structure (the shipped one by default), for tests of the checks.
+
+    Returns
+    -------
+    events, persons, manifest
+    """
+    compiled = compile_model(params, spec)
+    spec = compiled.spec
+    ops = float(params.care.surgery_operations_per_year_per_100000.value)
+    n = len(cohort)
+    unlimited = bool(unlimited_surgery) or math.isinf(ops)
+    TI, TF0, P0, keys = build_tables(compiled, params, seed, replication, unlimited)
+    lt0 = _life_hazards(params, _smoking_mix(params))
+    if params_followup is not None:
+        _, TF1, P1, _ = build_tables(compile_model(params_followup, spec), params_followup, seed, replication, unlimited)
+        lt1 = _life_hazards(params_followup, _smoking_mix(params_followup))
+    else:
+        TF1, P1, lt1 = TF0, P0, lt0
+    pid = cohort["person_id"].to_numpy(np.int64)
+    age0 = cohort["age"].to_numpy(np.float64)
+    sex = (cohort["sex"].astype(str) == "female").to_numpy().astype(np.int64)
+    sd = float(params.frailty.sd_log.value)
+    logz = sd * ndtri(uniforms(seed, replication, "frailty", pid)) - 0.5 * sd * sd
+    interventions = dict(interventions or {})
+    bmi_change = np.asarray(interventions.pop("bmi_change_value", np.zeros(n)), np.float64)
+    unknown = sorted(set(interventions) - set(INTERVENTIONS))
+    if unknown:
+        raise InputError(f"interventions: unknown schedule(s) {', '.join(unknown)} (known: {', '.join(INTERVENTIONS)})")
+    sched = _schedules(spec, params, cohort, years, interventions)
+    V, bmi = _initial_vars(compiled, params, cohort)
+    NI = compiled.n_instances
+    ST = np.full((n, compiled.n_stamps), np.nan)
+    E = np.zeros((n, NI))
+    tref = np.zeros((n, NI))
+    occ = np.zeros((n, NI), np.int64)
+    C = np.zeros((n, K.N_C), np.int64)
+    tnow = float(params.simulation.history_start_age.value) - age0
+    started = np.zeros(n, np.bool_)
+    status = np.zeros(n, np.int64)
+    park_t = np.full((n, 2), np.nan)
+    live = K.live if jit else K.live.py_func
+    args = [TI, TF0, P0, keys, lt0, TF1, P1, lt1, params_followup is not None, pid, age0, sex, logz, sched,
+            bmi_change, V, ST, E, tref, occ, C, tnow, bmi, started, status, park_t]
+    buf_i = np.empty((max(1024, 48 * min(n, BATCH)), 4), np.int64)
+    buf_f = np.empty((buf_i.shape[0], 2), np.float64)
+    count = 0
+    for lo in range(0, n, BATCH):
+        rows = np.arange(lo, min(n, lo + BATCH), dtype=np.int64)
+        buf_i, buf_f, count = live(rows, *args, buf_i, buf_f, count)
+        if callback is not None:
+            callback(int(rows[-1]) + 1, n)
+    if not unlimited:
+        buf_i, buf_f, count = _queue(compiled, params, n, live, args, buf_i, buf_f, count, ops)
+    events = _event_frame(compiled, buf_i[:count], buf_f[:count], pid, age0)
+    persons = _persons(compiled, cohort, V, events)
+    if state_out is not None:
+        names = sorted(compiled.var_index, key=compiled.var_index.get)
+        state_out["V"] = pd.DataFrame(V, columns=names, index=pd.Index(pid, name="person_id"))
+    manifest = {"model_hash": model_hash(spec), "unlimited_surgery": unlimited,
+                "parameters_switch_at_baseline": params_followup is not None}
+    return events, persons, manifest
+
+
+def _persons(compiled: CompiledModel, cohort: pd.DataFrame, V: np.ndarray, events: pd.DataFrame) -> pd.DataFrame:
+    """The cohort columns followed by each person's outcome at the end (both legs summarised)."""
+    persons = cohort.reset_index(drop=True).copy()
+    def both(name: str) -> np.ndarray:
+        return V[:, [compiled.var(name, 0), compiled.var(name, 1)]]
+    pid = persons["person_id"].to_numpy(np.int64)
+    pos = pd.Index(pid)
+    kind = events["event"].to_numpy()
+    leg = events["leg"].to_numpy()
+    person_ceap = events[(kind == "ceap") & (leg == "")]
+    base = person_ceap[person_ceap["t"] <= 0].drop_duplicates("person_id", keep="last").set_index("person_id")["detail"]
+    persons["ceap_baseline"] = _present(base.reindex(pos).astype(object).fillna("C0").to_numpy())
+    persons["ceap_final"] = _present(np.array([f"C{c}" for c in V[:, compiled.var("worst_class")]], dtype=object))
+    persons["superficial_reflux"] = both("superficial_reflux").max(axis=1) == 1
+    persons["deep_reflux"] = both("deep_reflux").max(axis=1) == 1
+    persons["bilateral_reflux"] = (both("superficial_reflux") | both("deep_reflux")).min(axis=1) == 1
+    persons["segments"] = both("segments").max(axis=1).astype(np.int8)
+    persons["ever_ulcer"] = both("ulcers").max(axis=1) > 0
+    persons["dvt_count"] = both("dvt_count").sum(axis=1).astype(np.int16)
+    persons["surgeries"] = (both("surgery_done").sum(axis=1)).astype(np.int16)
+    persons["alive"] = V[:, compiled.var("alive")] == 1
+    ex = events[kind == "exit"].drop_duplicates("person_id", keep="last").set_index("person_id")
+    persons["exit_age"] = ex["age"].reindex(pos).to_numpy()
+    persons["exit_reason"] = _present(ex["detail"].astype(object).reindex(pos).to_numpy())
+    de = events[kind == "death"].drop_duplicates("person_id", keep="last").set_index("person_id")
+    persons["death_age"] = de["age"].reindex(pos).to_numpy()
+    persons["death_cause"] = _present(de["detail"].astype(object).reindex(pos).fillna("").to_numpy())
+    return persons
+
+
+def _present(values: np.ndarray) -> pd.Categorical:
+    """A categorical of the values present, sorted (so chunks collect to the whole run's bytes)."""
+    return pd.Categorical(values, categories=sorted(set(values.tolist())))
+
+
+def _queue(compiled, params, n, live, args, buf_i, buf_f, count, ops):
+    """Resolve the waiting list in time order (see the module notes)."""
+    sched, status, park_t = args[13], args[24], args[25]
+    theatres = int(params.care.surgery_theatres.value)
+    service = math.inf if ops <= 0 else theatres / (ops * n / 100_000.0)
+    free = [-math.inf] * theatres
+    sid = {s: i for i, s in enumerate(compiled.spec.schedule_ids)}
+    op_col = (sid["operation_left"], sid["operation_right"])
+    heap: list[tuple[float, int, int]] = []
+    pending = np.zeros(n, np.int64)
+
+    def park(rows):
+        for r in rows:
+            for leg in (0, 1):
+                if not math.isnan(park_t[r, leg]):
+                    heapq.heappush(heap, (float(park_t[r, leg]), int(r), leg))
+                    pending[r] += 1
+                    park_t[r, leg] = np.nan
+
+    park(np.flatnonzero(status == K.STATUS_PARKED))
+    while heap:
+        t_r, r, leg = heapq.heappop(heap)
+        k = min(range(theatres), key=lambda j: free[j])
+        start = max(t_r, free[k])
+        free[k] = start + service
+        sched[r, op_col[leg]] = start
+        pending[r] -= 1
+        if pending[r] == 0:
+            rows = np.array([r], np.int64)
+            buf_i, buf_f, count = live(rows, *args, buf_i, buf_f, count)
+            if status[r] == K.STATUS_PARKED:
+                park([r])
+    return buf_i, buf_f, count
+
+
+def _event_frame(compiled: CompiledModel, bi: np.ndarray, bf: np.ndarray, pid: np.ndarray, age0: np.ndarray) -> pd.DataFrame:
+    # rows were written person by person, resumed persons later: a stable sort on the row
+    # index restores (person, order of events) without a multi-key sort
+    order = np.argsort(bi[:, 0], kind="stable")
+    bi, bf = bi[order], bf[order]
+    rows = bi[:, 0]
+    # the categories are the details present, sorted (as a chunked run's collection restores them)
+    codes, present = pd.factorize(np.asarray(compiled.details, dtype=object)[bi[:, 3]], sort=True)
+    details = pd.Categorical.from_codes(codes, categories=pd.Index(present, dtype=object))
+    return pd.DataFrame({
+        "person_id": pid[rows],
+        "age": age0[rows] + bf[:, 0],
+        "t": bf[:, 0],
+        "leg": pd.Categorical.from_codes(bi[:, 1] + 1, categories=list(LEG_NAMES)),
+        "event": pd.Categorical.from_codes(bi[:, 2], categories=list(EVENT_KINDS)),
+        "detail": details,
+        "value": bf[:, 1],
+    })
