@@ -7,9 +7,9 @@ is checked against that transition's guard (``requires``, ``requires_any``) in t
 before it, and every ``ceap`` row against the class the replayed state implies: a history the
 declared graph does not allow is reported, whatever engine wrote it.
 
-Two leg variables are latent and not in the log: ``pts_pending`` (a DVT that will go on to
-damage the deep valves) and ``obstruction``; a ``deep_post_thrombotic`` valve failure is
-checked against an earlier DVT in that leg instead.
+One leg variable is latent and not in the log: ``pts_pending`` (a DVT that will go on to
+damage the deep valves); a ``deep_post_thrombotic`` valve failure is checked against an
+earlier DVT in that leg instead.
 
 Examples
 --------
@@ -33,7 +33,7 @@ from cvirisk.params.model_spec import OPS, ModelSpec, load_model, parse_guard
 __all__ = ["replay", "Replay", "LATENT"]
 
 #: Leg variables that change without an event of their own (see the module notes).
-LATENT = frozenset({"pts_pending", "obstruction"})
+LATENT = frozenset({"pts_pending"})
 _CLASS_DETAIL = {"C0": 0, "C1": 1, "C2": 2, "C2r": 2, "C3": 3, "C4a": 4, "C4b": 4, "C4c": 4, "C5": 5, "C6": 6, "C6r": 6}
 
 
@@ -203,6 +203,9 @@ def replay(events: pd.DataFrame, persons: pd.DataFrame, spec: ModelSpec | None =
                 continue
             if kind == "death":
                 s["alive"] = 0
+                continue
+            if kind == "finding" and detail == "residual_obstruction":  # written by the dvt hook
+                s[f"obstruction{o}"] = 1
                 continue
             if kind == "exit":
                 s["exited"] = 1

@@ -106,9 +106,9 @@ class StudyDesign:
 def summarize_bonn(sim: Simulated) -> dict[str, Estimate]:
     """Bonn Vein Study: cross-sectional worst-leg CEAP class and duplex reflux at baseline (t=0).
 
-    C3 counts pitting edema present at the examination (Bonn's definition; in the model edema,
-    once present, persists, so this is the model's C3). ``bonn1_vv_any`` counts persons with a
-    recorded C2 sign (see the report note: varicose veins that appear after C3+ emit no event).
+    C3 counts pitting edema present at the examination (Bonn's definition; in the model edema
+    comes and goes, and a leg is C3 while it is present). ``bonn1_vv_any`` counts persons with
+    varicose veins in either leg at the examination, whatever their class.
     """
     co = sim.cohort
     ids = co["person_id"].to_numpy()
@@ -126,6 +126,21 @@ def summarize_bonn(sim: Simulated) -> dict[str, Estimate]:
     out["bonn1_reflux_superficial"] = proportion(st["superficial"].to_numpy(), w)
     out["bonn1_reflux_deep"] = proportion(st["deep"].to_numpy(), w)
     return out
+
+
+def summarize_ulcer_onset_age(sim: Simulated) -> dict[str, Estimate]:
+    """Age at the first venous ulcer among persons who have had one, at the cross-section (t=0).
+
+    As the population surveys asked their ulcer patients (Nelzen 1994, Callam 1987): the share
+    whose first ulcer (the first ``finding ulcer`` in either leg) came before 65 and before 40.
+    """
+    ev = sim.events
+    first = ev[(ev["event"] == "finding") & (ev["detail"] == "ulcer") & (ev["t"] <= 0)].groupby("person_id")["age"].min()
+    co = sim.cohort.set_index("person_id")
+    w = co["weight"].reindex(first.index).to_numpy(float) if "weight" in co.columns else None
+    age = first.to_numpy(float)
+    return {"nelzen_first_ulcer_before_65": proportion(age < 65.0, w),
+            "callam_first_ulcer_before_40": proportion(age < 40.0, w)}
 
 
 EDINBURGH_YEARS = 13.0
@@ -388,6 +403,9 @@ DESIGNS: dict[str, StudyDesign] = {
     "prandoni": StudyDesign("prandoni", "vte", ("pts_after_dvt_2y", "pts_after_dvt_5y", "pts_after_dvt_8y"),
                             summarize_prandoni,
                             "after a first DVT in follow-up: Kaplan-Meier post-thrombotic valve damage at 2, 5, 8 years"),
+    "ulcer_onset": StudyDesign("ulcer_onset", "general", ("nelzen_first_ulcer_before_65", "callam_first_ulcer_before_40"),
+                               summarize_ulcer_onset_age,
+                               "persons with a venous ulcer (ever) at baseline, ages 18-79: share whose first ulcer came before 65 and before 40"),
     "ulcer_inputs": StudyDesign("ulcer_inputs", "ulcer",
                                 ("compression_healing_hr", "compression_recurrence_rr",
                                  "eschar_recurrence_12m_compression", "eschar_recurrence_12m_surgery"),

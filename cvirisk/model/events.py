@@ -29,6 +29,7 @@ _HOOK_DETAILS: dict[str, tuple[str, ...]] = {
     "surgery": ("referred", "done"),
     "valve_failure": ("congenital",),
     "dvt": ("prior",),
+    "finding": ("residual_obstruction",),
     "radiograph": ("normal", "punctate", "trabecular", "reticular", "background", "periostitis"),
     "ceap": CEAP_DETAILS + tuple(f"C{c}" for c in range(7)),
 }

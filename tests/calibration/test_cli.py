@@ -41,7 +41,7 @@ def test_report_only_writes_a_reproducible_report(tmp_path, capsys):
     rep = pd.read_csv(out / "report.csv")
     assert list(rep.columns[:11]) == ["target_id", "quantity", "role", "target", "low", "high", "unit",
                                       "simulated", "sim_low", "sim_high", "distance"]  # fmt: skip
-    assert len(rep) == 32
+    assert len(rep) == 34
     assert "## Monte Carlo confirmation" in md and "- seed 3: fitted targets within" in md
     first = md
     assert cli.main(args) == 0

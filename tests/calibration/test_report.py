@@ -22,7 +22,7 @@ def _evaluated(factor: float) -> pd.DataFrame:
 
 def test_table_at_the_targets_is_all_within_with_roles():
     rep = report_table(_evaluated(1.0))
-    assert len(rep) == 32
+    assert len(rep) == 34
     assert rep["within"].str.startswith("yes").all()
     assert (rep["distance"] == 0).all()
     assert set(rep["role"]) == {"fitted", "checked", "input"}
@@ -40,6 +40,6 @@ def test_targets_not_met_say_why():
 
 def test_figure_draws_targets_and_simulated_values():
     fig = report_figure(report_table(_evaluated(1.1)))
-    assert len(fig.data) == 2 and len(fig.data[1].x) == 32
+    assert len(fig.data) == 2 and len(fig.data[1].x) == 34
     assert np.allclose(np.asarray(fig.data[1].x, float), 1.1)
     assert fig.layout.xaxis.type == "log"

@@ -183,3 +183,22 @@ def test_adjusted_hazard_ratios_of_incident_cvi_lie_in_the_cited_intervals():
     assert set(cited) >= {"bmi_per_5", "standing_work", "sitting_work", "smoking_current", "female"}
     for name, interval in cited.items():
         assert interval.low <= hr[name] <= interval.high, (name, hr[name], interval.low, interval.high)
+
+
+def test_full_ceap_from_the_log_matches_the_engine_state(general):
+    """E, A and P read from the log agree with each leg's final state in the engine; edema with
+    no reflux is a stated C3, En, An, Pn."""
+    from cvirisk.analysis import ceap_full_at
+
+    events, _, V = general
+    full = ceap_full_at(events, float("inf")).set_index(["person_id", "leg"])
+    for leg, i in (("left", 0), ("right", 1)):
+        part = full.xs(leg, level="leg")
+        state = V.loc[part.index]
+        assert (part["A"].str.contains("As") == (state[f"superficial_reflux@{i}"] == 1)).all()
+        assert (part["A"].str.contains("Ad") == (state[f"deep_reflux@{i}"] == 1)).all()
+        assert (part["P"].str.contains("o") == (state[f"obstruction@{i}"] == 1)).all()
+        assert (part["E"].str.contains("Es") == (state[f"deep_post_thrombotic@{i}"] == 1)).all()
+    no_reflux_c3 = full[(full["C"] == "C3") & (full["A"] == "An")]
+    assert len(no_reflux_c3) > 0 and (no_reflux_c3["ceap"].str.endswith("En, An, Pn")).all()
+    assert (full["P"] == "Pr,o").any() or (full["P"] == "Po").any()  # obstruction is in the log

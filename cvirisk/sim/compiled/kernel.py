@@ -52,7 +52,7 @@ STATUS_DONE, STATUS_PARKED = 0, 1
 # table x in TF), or the value of scalar x. Filled by cvirisk.sim.compiled.run.pack_tables.
 TABLE_FLOAT = ('log_rate', 'slope', 'clock_ref', 'f_beta')
 TABLE_INT = ('var_max', 'clock', 's_g_ptr', 's_em_kind', 's_e_ptr', 'key_index', 'g_ptr', 'f_var', 'f_ptr', 'em_value', 'em_kind', 'e_ptr', 'dep_ptr', 'a_ptr', 'clock_stamp', 's_leg', 's_hook', 's_g_var', 's_g_val', 's_g_op', 's_em_detail', 's_e_var', 's_e_val', 's_e_kind', 'leg', 'hook', 'g_var', 'g_val', 'g_op', 'frailty', 'f_kind', 'em_detail', 'e_var', 'e_val', 'e_kind', 'dep_inst', 'd_worst', 'd_duplex', 'd_calc', 'd_ceap', 'a_var', 'a_val', 'a_op')
-TABLE_SCALAR = ('avp_deep', 'avp_obs', 'avp_seg', 'avp_sup', 'd_comp_start', 'd_congenital', 'd_death_pe', 'd_dvt_prior', 'd_exit_death', 'd_pe_fatal', 'd_pe_nonfatal', 'd_surgery_done', 'd_surgery_referred', 'k_ceap', 'k_compression', 'k_death', 'k_diagnosis', 'k_dvt', 'k_exit', 'k_pe', 'k_radiograph', 'k_surgery', 'k_valve', 'leg_offset', 'lv_background', 'lv_calcification', 'lv_class', 'lv_congenital', 'lv_corona', 'lv_cvi', 'lv_deep', 'lv_dvt_count', 'lv_edema', 'lv_lds', 'lv_periostitis', 'lv_pigm', 'lv_pts', 'lv_referred', 'lv_surgery_done', 'lv_telangiectasia', 'lv_ulcer_active', 'lv_ulcer_healed', 'lv_ulcers', 'lv_varicose', 'n_leg_stamps', 'n_leg_vars', 'st_cvi', 'st_dvt', 'st_referred', 'v_alive', 'v_compression', 'v_congenital_person', 'v_diagnosed', 'v_done', 'v_followup', 'v_prior_dvt', 'v_smoking_current', 'v_smoking_former', 'v_worst', 'n_inst')
+TABLE_SCALAR = ('avp_deep', 'avp_obs', 'avp_seg', 'avp_sup', 'd_comp_start', 'd_congenital', 'd_death_pe', 'd_dvt_prior', 'd_exit_death', 'd_pe_fatal', 'd_pe_nonfatal', 'd_surgery_done', 'd_surgery_referred', 'k_ceap', 'k_compression', 'k_death', 'k_diagnosis', 'k_dvt', 'k_exit', 'k_pe', 'k_radiograph', 'k_surgery', 'k_valve', 'leg_offset', 'lv_background', 'lv_calcification', 'lv_class', 'lv_congenital', 'lv_corona', 'lv_cvi', 'lv_deep', 'lv_dvt_count', 'lv_edema', 'lv_lds', 'lv_periostitis', 'lv_pigm', 'lv_pts', 'lv_referred', 'lv_surgery_done', 'lv_telangiectasia', 'lv_ulcer_active', 'lv_ulcer_healed', 'lv_ulcers', 'lv_varicose', 'n_leg_stamps', 'n_leg_vars', 'st_cvi', 'st_dvt', 'st_referred', 'v_alive', 'v_compression', 'v_congenital_person', 'v_diagnosed', 'v_done', 'v_followup', 'v_prior_dvt', 'v_smoking_current', 'v_smoking_former', 'v_worst', 'n_inst', 'd_obstruction', 'k_finding')
 H_log_rate = 0
 H_slope = 1
 H_clock_ref = 2
@@ -160,7 +160,9 @@ H_v_smoking_current = 103
 H_v_smoking_former = 104
 H_v_worst = 105
 H_n_inst = 106
-N_HEADER = 107
+H_d_obstruction = 107
+H_k_finding = 108
+N_HEADER = 109
 
 
 @njit(cache=True, inline="always")
@@ -565,6 +567,7 @@ def _dvt(leg, r, t, V, ST, C, TI, TF, P, keys, p, dirty, dirty_list, n_dirty, bu
         n_dirty = _set(V, o + TI[H_lv_pts], 1, 1, dirty, dirty_list, n_dirty)
         if uniform(keys[K_OBSTR], p, occ) < P[P_OBSTR]:
             n_dirty = _set(V, o + TI[H_avp_obs], 1, 1, dirty, dirty_list, n_dirty)
+            buf_i, buf_f, n_out = _emit(buf_i, buf_f, n_out, r, t, leg, TI[H_k_finding], TI[H_d_obstruction], np.nan)
     return n_dirty, buf_i, buf_f, n_out
 
 

@@ -153,6 +153,7 @@ def build_tables(compiled: CompiledModel, params, seed: int, replication: int, u
         d_comp_start=d("start"),
         d_duplex=np.array([d(f"duplex_{x}") for x in ("true_positive", "false_negative", "true_negative", "false_positive")], np.int64),
         d_surgery_done=d("done"), d_surgery_referred=d("referred"), d_congenital=d("congenital"), d_dvt_prior=d("prior"),
+        d_obstruction=d("residual_obstruction"), k_finding=kind["finding"],
         d_ceap=np.array([d(x) for x in CEAP_DETAILS], np.int64),
         d_worst=np.array([d(f"C{c}") for c in range(7)], np.int64),
     )
