@@ -42,7 +42,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cvirisk.analysis.pressure import ambulatory_venous_pressure
 from cvirisk.exceptions import InputError
+from cvirisk.params import load_params
 from cvirisk.teaching import _content
 from cvirisk.teaching.details import read_event_details
 
@@ -264,6 +266,25 @@ def _sentence(kind: str, base: str, detail: str, leg: str, number: float, settin
     return string.Formatter().vformat(tpl, (), fields)
 
 
+def _track_veins(v: dict[str, float], r) -> bool:
+    """Update one leg's reflux, refluxing segments and obstruction from a row; True when they changed."""
+    before = dict(v)
+    if r.event == "valve_failure":
+        if r.base in ("superficial", "congenital"):
+            v["sup"] = 1
+        if r.base in ("deep_primary", "deep_post_thrombotic", "congenital"):
+            v["deep"] = 1
+        v["seg"] = min(v.get("seg", 0) + (2 if r.base == "congenital" else 1), 6)
+    elif r.event == "recruitment" and np.isfinite(r.number):
+        v["seg"] = r.number
+    elif r.event == "surgery" and r.base == "done":
+        v["sup"] = 0
+        v["seg"] = max(v.get("seg", 0) - 2, 1 if v.get("deep", 0) else 0)
+    elif r.event == "finding" and r.base == "residual_obstruction":
+        v["obs"] = 1
+    return v != before
+
+
 def eap(failures: set[str]) -> str:
     """The E, A and P of CEAP from the valve failures a leg has (``superficial``, ``deep_primary``, ...).
 
@@ -329,7 +350,13 @@ def patient_story(events: pd.DataFrame, persons: pd.DataFrame | None, person_id:
     kinds = _content()["events"]
     rows = []
     failures: dict[str, set[str]] = {}
+    veins: dict[str, dict[str, float]] = {}  # per leg: reflux, segments, obstruction (for the pressure)
+    bmi = 25.0
+    if persons is not None and (persons["person_id"] == person_id).any() and "bmi" in persons.columns:
+        bmi = float(persons.loc[persons["person_id"] == person_id, "bmi"].iloc[0])
+    params = load_params()
     for r in d.itertuples(index=False):
+        pressure_changed = per_leg and bool(r.leg) and _track_veins(veins.setdefault(r.leg, {}), r)
         if r.event == "valve_failure":
             failures.setdefault(r.leg, set()).add(r.base)
         elif r.event == "surgery" and r.base == "done":  # the operation removes superficial reflux
@@ -340,6 +367,11 @@ def patient_story(events: pd.DataFrame, persons: pd.DataFrame | None, person_id:
         section = {"left": "Left leg", "right": "Right leg"}.get(r.leg, "The person" if per_leg
                                                                  else "The person and the legs")
         text = _sentence(r.event, r.base, r.detail, r.leg, r.number, r.setting, r.resolved, per_leg)
+        if pressure_changed:
+            v = veins[r.leg]
+            avp = ambulatory_venous_pressure(params, v.get("sup", 0) > 0, v.get("deep", 0) > 0,
+                                             int(v.get("seg", 0)), v.get("obs", 0) > 0, bmi)
+            text += f" Venous pressure on walking in this leg: about {avp:.0f} mmHg (20-30 in healthy legs)."
         if r.event == "ceap":
             # a leg's row: that leg's valves; the person's (worse leg's) row: both legs'
             own = failures.get(r.leg, set()) if per_leg and r.leg else set().union(*failures.values()) if failures else set()

@@ -192,3 +192,18 @@ def test_every_typical_profile_runs(run):
     for prof in S.typical_profiles():
         found = S.find_typical_person(run.events, run.persons, prof["profile"], prof["outcome"])
         assert found.steps[-1][0].startswith("whose log shows")
+
+
+def test_the_story_gives_each_legs_venous_pressure_as_the_model_computes_it():
+    """After each change of a leg's veins the story states its ambulatory venous pressure, which
+    is the model's (cvirisk.analysis.pressure): 25 normal, +15 superficial reflux, +4 a segment,
+    +0.5 a BMI unit above 25."""
+    ev = pd.DataFrame({
+        "person_id": 1, "age": [18.0, 30.0, 40.0, 50.0], "t": [-32.0, -20.0, -10.0, 0.0],
+        "leg": ["", "left", "left", ""], "event": ["entry", "valve_failure", "recruitment", "entry"],
+        "detail": ["history_start", "superficial", "segment", "baseline"], "value": [np.nan, np.nan, 2.0, np.nan]})
+    persons = pd.DataFrame({"person_id": [1], "sex": ["female"], "age": [50.0], "bmi": [29.0], "smoking": ["never"]})
+    lines = S.patient_story(ev, persons, 1).lines
+    left = lines[lines["leg"] == "left"]["text"].tolist()
+    assert "about 46 mmHg" in left[0]  # 25 + 15 + 4 x 1 + 0.5 x 4
+    assert "about 50 mmHg" in left[1]  # two segments
