@@ -47,6 +47,8 @@ C_PRESCRIPTIONS, C_PRESENTATIONS, C_DVT, C_LASTCODE0, C_LASTCODE1, C_LASTWORST, 
 N_C = 7
 
 STATUS_DONE, STATUS_PARKED = 0, 1
+#: Event rows kept free for one person's history (a long life writes a few hundred).
+PERSON_ROOM = 20_000
 
 # Layout of the packed tables: TI[H_x] is the offset of integer table x in TI (or of float
 # table x in TF), or the value of scalar x. Filled by cvirisk.sim.compiled.run.pack_tables.
@@ -310,17 +312,6 @@ def _smoking_status(V, TI, TF):
 
 
 @njit(cache=True)
-def _grow(buf_i, buf_f, n):
-    if n + 8 <= buf_i.shape[0]:
-        return buf_i, buf_f
-    new_i = np.empty((buf_i.shape[0] * 2, buf_i.shape[1]), np.int64)
-    new_f = np.empty((buf_f.shape[0] * 2, buf_f.shape[1]), np.float64)
-    new_i[:n] = buf_i[:n]
-    new_f[:n] = buf_f[:n]
-    return new_i, new_f
-
-
-@njit(cache=True)
 def live(rows, TI, TF0, P0, keys, lt0, TF1, P1, lt1, switch, pid, age0, sex, logz, sched, bmi_change,
          V_all, ST_all, E_all, tref_all, occ_all, C_all, tnow, bmi_state, started, status, park_t,
          buf_i, buf_f, n_out):
@@ -330,7 +321,10 @@ def live(rows, TI, TF0, P0, keys, lt0, TF1, P1, lt1, switch, pid, age0, sex, log
     the baseline and ``*1`` from it (a scenario that changes parameters for follow-up only):
     at ``t = 0`` every budget is brought up to date under the old numbers and every hazard is
     recomputed under the new ones. Event rows go to ``buf_i`` (row, leg, kind, detail) and
-    ``buf_f`` (t, value) from ``n_out`` on; returns the grown buffers and the new count.
+    ``buf_f`` (t, value) from ``n_out`` on. A person starts only while :data:`PERSON_ROOM` rows
+    are free, so the buffers never grow here (no arrays are passed back and forth between the
+    compiled functions); returns the new count and how many of ``rows`` were lived, and the
+    caller grows the buffers and calls again with the rest.
     """
     NI = TI[H_n_inst]
     NV = V_all.shape[1]
@@ -342,7 +336,12 @@ def live(rows, TI, TF0, P0, keys, lt0, TF1, P1, lt1, switch, pid, age0, sex, log
     dirty = np.zeros(NV + 1, np.bool_)
     dirty_list = np.empty(4 * (NV + 1), np.int64)
     mark = np.zeros(NI, np.bool_)
-    for r in rows:
+    cap = buf_i.shape[0]
+    for k_row in range(rows.shape[0]):
+        r = rows[k_row]
+        if n_out + PERSON_ROOM > cap:
+            return n_out, k_row
+        first_row = n_out
         V = V_all[r]
         ST = ST_all[r]
         E = E_all[r]
@@ -371,6 +370,8 @@ def live(rows, TI, TF0, P0, keys, lt0, TF1, P1, lt1, switch, pid, age0, sex, log
             _refresh(i, tref[i], V, ST, E, tref, h0, hb, en, nxt, a0, sx, lz, bmi_state[r], TI, TF, P, lt)
         n_dirty = 0
         while V[TI[H_v_alive]] == 1 and V[TI[H_v_done]] == 0:
+            if n_out - first_row > PERSON_ROOM - 64:
+                raise RuntimeError("a person wrote more event rows than PERSON_ROOM allows")
             # next event: earliest instance or scheduled event (schedules win ties)
             i_best = -1
             t_best = np.inf
@@ -403,7 +404,7 @@ def live(rows, TI, TF0, P0, keys, lt0, TF1, P1, lt1, switch, pid, age0, sex, log
             if k_best >= 0 and s_best <= t_best:
                 t = s_best
                 sched[r, k_best] = np.inf
-                n_dirty, buf_i, buf_f, n_out = _fire_schedule(
+                n_dirty, n_out = _fire_schedule(
                     k_best, r, t, V, ST, C, bmi_state[r], bmi_change[r], TI, TF, P, keys, p, dirty, dirty_list,
                     n_dirty, buf_i, buf_f, n_out)
                 fired = -1
@@ -413,13 +414,13 @@ def live(rows, TI, TF0, P0, keys, lt0, TF1, P1, lt1, switch, pid, age0, sex, log
                 occ[fired] += 1
                 E[fired] = -math.log(uniform(keys[TI[TI[H_key_index] + fired]], p, occ[fired]))
                 tref[fired] = t
-                n_dirty, buf_i, buf_f, n_out = _fire_transition(
+                n_dirty, n_out = _fire_transition(
                     fired, r, t, V, ST, C, TI, TF, P, keys, p, a0, dirty, dirty_list, n_dirty, buf_i, buf_f, n_out)
             tnow[r] = t
-            n_dirty, buf_i, buf_f, n_out, parked = _after_event(
+            n_dirty, n_out, parked = _after_event(
                 r, t, V, ST, C, TI, TF, P, keys, p, dirty, dirty_list, n_dirty, buf_i, buf_f, n_out, park_t)
             if n_dirty > 0:  # an operation or prescription can change a class again at once
-                n_dirty, buf_i, buf_f, n_out, again = _after_event(
+                n_dirty, n_out, again = _after_event(
                     r, t, V, ST, C, TI, TF, P, keys, p, dirty, dirty_list, n_dirty, buf_i, buf_f, n_out, park_t)
                 parked = parked or again
             # bring dependent instances up to date
@@ -444,7 +445,7 @@ def live(rows, TI, TF0, P0, keys, lt0, TF1, P1, lt1, switch, pid, age0, sex, log
                 status[r] = STATUS_PARKED
                 # budgets of untouched instances stay valid from their own tref
                 break
-    return buf_i, buf_f, n_out
+    return n_out, rows.shape[0]
 
 
 @njit(cache=True)
@@ -488,14 +489,14 @@ def _set(V, v, value, vmax, dirty, dirty_list, n_dirty):
 
 @njit(cache=True)
 def _emit(buf_i, buf_f, n, r, t, leg, kind, detail, value):
-    buf_i, buf_f = _grow(buf_i, buf_f, n)
+    """Write one event row at ``n`` (the caller keeps room: see ``live``); returns ``n + 1``."""
     buf_i[n, 0] = r
     buf_i[n, 1] = leg
     buf_i[n, 2] = kind
     buf_i[n, 3] = detail
     buf_f[n, 0] = t
     buf_f[n, 1] = value
-    return buf_i, buf_f, n + 1
+    return n + 1
 
 
 @njit(cache=True)
@@ -519,13 +520,13 @@ def _fire_transition(i, r, t, V, ST, C, TI, TF, P, keys, p, a0, dirty, dirty_lis
     n_dirty = _apply(TI[TI[H_e_ptr] + i], TI[TI[H_e_ptr] + i + 1], H_e_kind, H_e_var, H_e_val, V, ST, t, TI, TF, dirty, dirty_list, n_dirty)
     if TI[TI[H_em_kind] + i] >= 0:
         val = np.nan if TI[TI[H_em_value] + i] < 0 else float(V[TI[TI[H_em_value] + i]])
-        buf_i, buf_f, n_out = _emit(buf_i, buf_f, n_out, r, t, leg, TI[TI[H_em_kind] + i], TI[TI[H_em_detail] + i], val)
+        n_out = _emit(buf_i, buf_f, n_out, r, t, leg, TI[TI[H_em_kind] + i], TI[TI[H_em_detail] + i], val)
     hook = TI[TI[H_hook] + i]
     if hook == 1:  # dvt
-        n_dirty, buf_i, buf_f, n_out = _dvt(leg, r, t, V, ST, C, TI, TF, P, keys, p, dirty, dirty_list, n_dirty,
+        n_dirty, n_out = _dvt(leg, r, t, V, ST, C, TI, TF, P, keys, p, dirty, dirty_list, n_dirty,
                                             buf_i, buf_f, n_out)
     elif hook == 2:  # duplex
-        n_dirty, buf_i, buf_f, n_out = _duplex(r, t, V, C, TI, TF, P, keys, p, dirty, dirty_list, n_dirty,
+        n_dirty, n_out = _duplex(r, t, V, C, TI, TF, P, keys, p, dirty, dirty_list, n_dirty,
                                                buf_i, buf_f, n_out)
     elif hook == 3:  # radiograph
         o = TI[H_leg_offset] + leg * TI[H_n_leg_vars]
@@ -536,12 +537,12 @@ def _fire_transition(i, r, t, V, ST, C, TI, TF, P, keys, p, a0, dirty, dirty_lis
             d = TI[TI[H_d_calc] + 4]
         else:
             d = TI[TI[H_d_calc] + 0]
-        buf_i, buf_f, n_out = _emit(buf_i, buf_f, n_out, r, t, leg, TI[H_k_radiograph], d, np.nan)
+        n_out = _emit(buf_i, buf_f, n_out, r, t, leg, TI[H_k_radiograph], d, np.nan)
         if V[o + TI[H_lv_periostitis]] == 1:
-            buf_i, buf_f, n_out = _emit(buf_i, buf_f, n_out, r, t, leg, TI[H_k_radiograph], TI[TI[H_d_calc] + 5], np.nan)
+            n_out = _emit(buf_i, buf_f, n_out, r, t, leg, TI[H_k_radiograph], TI[TI[H_d_calc] + 5], np.nan)
     elif hook == 4:  # death
-        buf_i, buf_f, n_out = _die(r, t, V, TI, TF, buf_i, buf_f, n_out)
-    return n_dirty, buf_i, buf_f, n_out
+        n_out = _die(r, t, V, TI, TF, buf_i, buf_f, n_out)
+    return n_dirty, n_out
 
 
 @njit(cache=True)
@@ -558,17 +559,17 @@ def _dvt(leg, r, t, V, ST, C, TI, TF, P, keys, p, dirty, dirty_list, n_dirty, bu
     o = TI[H_leg_offset] + leg * TI[H_n_leg_vars]
     if uniform(keys[K_PE], p, occ) < P[P_PE]:
         fatal = V[TI[H_v_followup]] == 1 and uniform(keys[K_PE_FATAL], p, occ) < P[P_PE_FATAL]
-        buf_i, buf_f, n_out = _emit(buf_i, buf_f, n_out, r, t, -1, TI[H_k_pe], TI[H_d_pe_fatal] if fatal else TI[H_d_pe_nonfatal], np.nan)
+        n_out = _emit(buf_i, buf_f, n_out, r, t, -1, TI[H_k_pe], TI[H_d_pe_fatal] if fatal else TI[H_d_pe_nonfatal], np.nan)
         if fatal:
-            buf_i, buf_f, n_out = _emit(buf_i, buf_f, n_out, r, t, -1, TI[H_k_death], TI[H_d_death_pe], np.nan)
-            buf_i, buf_f, n_out = _die(r, t, V, TI, TF, buf_i, buf_f, n_out)
-            return n_dirty, buf_i, buf_f, n_out
+            n_out = _emit(buf_i, buf_f, n_out, r, t, -1, TI[H_k_death], TI[H_d_death_pe], np.nan)
+            n_out = _die(r, t, V, TI, TF, buf_i, buf_f, n_out)
+            return n_dirty, n_out
     if V[o + TI[H_lv_deep]] == 0 and V[o + TI[H_lv_pts]] == 0 and uniform(keys[K_PTS], p, occ) < P[P_PTS]:
         n_dirty = _set(V, o + TI[H_lv_pts], 1, 1, dirty, dirty_list, n_dirty)
         if uniform(keys[K_OBSTR], p, occ) < P[P_OBSTR]:
             n_dirty = _set(V, o + TI[H_avp_obs], 1, 1, dirty, dirty_list, n_dirty)
-            buf_i, buf_f, n_out = _emit(buf_i, buf_f, n_out, r, t, leg, TI[H_k_finding], TI[H_d_obstruction], np.nan)
-    return n_dirty, buf_i, buf_f, n_out
+            n_out = _emit(buf_i, buf_f, n_out, r, t, leg, TI[H_k_finding], TI[H_d_obstruction], np.nan)
+    return n_dirty, n_out
 
 
 @njit(cache=True)
@@ -577,8 +578,8 @@ def _prescribe(r, t, V, C, TI, TF, P, keys, p, dirty, dirty_list, n_dirty, buf_i
     C[C_PRESCRIPTIONS] += 1
     if u < P[P_ADHERE]:
         n_dirty = _set(V, TI[H_v_compression], 1, 1, dirty, dirty_list, n_dirty)
-        buf_i, buf_f, n_out = _emit(buf_i, buf_f, n_out, r, t, -1, TI[H_k_compression], TI[H_d_comp_start], np.nan)
-    return n_dirty, buf_i, buf_f, n_out
+        n_out = _emit(buf_i, buf_f, n_out, r, t, -1, TI[H_k_compression], TI[H_d_comp_start], np.nan)
+    return n_dirty, n_out
 
 
 @njit(cache=True)
@@ -595,22 +596,22 @@ def _duplex(r, t, V, C, TI, TF, P, keys, p, dirty, dirty_list, n_dirty, buf_i, b
             d = TI[TI[H_d_duplex] + 0] if positive else TI[TI[H_d_duplex] + 1]
         else:
             d = TI[TI[H_d_duplex] + 3] if positive else TI[TI[H_d_duplex] + 2]
-        buf_i, buf_f, n_out = _emit(buf_i, buf_f, n_out, r, t, leg, TI[H_k_diagnosis], d, np.nan)
+        n_out = _emit(buf_i, buf_f, n_out, r, t, leg, TI[H_k_diagnosis], d, np.nan)
         positive_any = positive_any or positive
     n_dirty = _set(V, TI[H_v_diagnosed], 2 if positive_any else 1, 2, dirty, dirty_list, n_dirty)
     if positive_any and V[TI[H_v_worst]] >= P[P_COMP_MIN] and V[TI[H_v_compression]] == 0:
-        n_dirty, buf_i, buf_f, n_out = _prescribe(r, t, V, C, TI, TF, P, keys, p, dirty, dirty_list, n_dirty,
+        n_dirty, n_out = _prescribe(r, t, V, C, TI, TF, P, keys, p, dirty, dirty_list, n_dirty,
                                                   buf_i, buf_f, n_out)
-    return n_dirty, buf_i, buf_f, n_out
+    return n_dirty, n_out
 
 
 @njit(cache=True)
 def _operate(leg, r, t, V, ST, TI, TF, P, dirty, dirty_list, n_dirty, buf_i, buf_f, n_out):
     o = TI[H_leg_offset] + leg * TI[H_n_leg_vars]
     if V[o + TI[H_lv_referred]] == 0:
-        return n_dirty, buf_i, buf_f, n_out
+        return n_dirty, n_out
     wait = t - ST[TI[H_st_referred] + leg * TI[H_n_leg_stamps]]
-    buf_i, buf_f, n_out = _emit(buf_i, buf_f, n_out, r, t, leg, TI[H_k_surgery], TI[H_d_surgery_done], wait)
+    n_out = _emit(buf_i, buf_f, n_out, r, t, leg, TI[H_k_surgery], TI[H_d_surgery_done], wait)
     n_dirty = _set(V, o + TI[H_lv_referred], 0, 1, dirty, dirty_list, n_dirty)
     n_dirty = _set(V, o + TI[H_lv_surgery_done], 1, 1, dirty, dirty_list, n_dirty)
     n_dirty = _set(V, o + TI[H_avp_sup], 0, 1, dirty, dirty_list, n_dirty)
@@ -618,7 +619,7 @@ def _operate(leg, r, t, V, ST, TI, TF, P, dirty, dirty_list, n_dirty, buf_i, buf
     floor = 1 if (V[o + TI[H_avp_deep]] == 1 or V[o + TI[H_lv_congenital]] == 1) else 0
     seg = max(V[o + TI[H_avp_seg]] - int(P[P_SEG_REMOVED]), floor)
     n_dirty = _set(V, o + TI[H_avp_seg], seg, 6, dirty, dirty_list, n_dirty)
-    return n_dirty, buf_i, buf_f, n_out
+    return n_dirty, n_out
 
 
 @njit(cache=True)
@@ -626,7 +627,7 @@ def _fire_schedule(k, r, t, V, ST, C, bmi, bmi_change, TI, TF, P, keys, p, dirty
                    buf_i, buf_f, n_out):
     for g in range(TI[TI[H_s_g_ptr] + k], TI[TI[H_s_g_ptr] + k + 1]):
         if not _check(V[TI[TI[H_s_g_var] + g]], TI[TI[H_s_g_op] + g], TI[TI[H_s_g_val] + g]):
-            return n_dirty, buf_i, buf_f, n_out
+            return n_dirty, n_out
     n_dirty = _apply(TI[TI[H_s_e_ptr] + k], TI[TI[H_s_e_ptr] + k + 1], H_s_e_kind, H_s_e_var, H_s_e_val, V, ST, t, TI, TF, dirty,
                      dirty_list, n_dirty)
     hook = TI[TI[H_s_hook] + k]
@@ -646,7 +647,7 @@ def _fire_schedule(k, r, t, V, ST, C, bmi, bmi_change, TI, TF, P, keys, p, dirty
             dirty_list[n_dirty] = dirty.shape[0] - 1
             n_dirty += 1
     if TI[TI[H_s_em_kind] + k] >= 0:
-        buf_i, buf_f, n_out = _emit(buf_i, buf_f, n_out, r, t, leg, TI[TI[H_s_em_kind] + k], TI[TI[H_s_em_detail] + k], value)
+        n_out = _emit(buf_i, buf_f, n_out, r, t, leg, TI[TI[H_s_em_kind] + k], TI[TI[H_s_em_detail] + k], value)
     if hook == 1:  # history_start: congenital absence of valves
         if V[TI[H_v_congenital_person]] == 1:
             for lg in range(2):
@@ -655,22 +656,22 @@ def _fire_schedule(k, r, t, V, ST, C, bmi, bmi_change, TI, TF, P, keys, p, dirty
                 n_dirty = _set(V, o + TI[H_avp_sup], 1, 1, dirty, dirty_list, n_dirty)
                 n_dirty = _set(V, o + TI[H_avp_deep], 1, 1, dirty, dirty_list, n_dirty)
                 n_dirty = _set(V, o + TI[H_avp_seg], 2, 6, dirty, dirty_list, n_dirty)
-                buf_i, buf_f, n_out = _emit(buf_i, buf_f, n_out, r, t, lg, TI[H_k_valve], TI[H_d_congenital], np.nan)
+                n_out = _emit(buf_i, buf_f, n_out, r, t, lg, TI[H_k_valve], TI[H_d_congenital], np.nan)
     elif hook == 2:  # prior_dvt: the cohort's DVT, in a leg chosen by its own stream
         lg = 0 if uniform(keys[K_PRIOR_LEG], p, 0) < 0.5 else 1
         o = TI[H_leg_offset] + lg * TI[H_n_leg_vars]
-        buf_i, buf_f, n_out = _emit(buf_i, buf_f, n_out, r, t, lg, TI[H_k_dvt], TI[H_d_dvt_prior], np.nan)
+        n_out = _emit(buf_i, buf_f, n_out, r, t, lg, TI[H_k_dvt], TI[H_d_dvt_prior], np.nan)
         n_dirty = _set(V, o + TI[H_lv_dvt_count], V[o + TI[H_lv_dvt_count]] + 1, 20, dirty, dirty_list, n_dirty)
         n_dirty = _set(V, TI[H_v_prior_dvt], 1, 1, dirty, dirty_list, n_dirty)
         ST[TI[H_st_dvt] + lg * TI[H_n_leg_stamps]] = t
-        n_dirty, buf_i, buf_f, n_out = _dvt(lg, r, t, V, ST, C, TI, TF, P, keys, p, dirty, dirty_list, n_dirty,
+        n_dirty, n_out = _dvt(lg, r, t, V, ST, C, TI, TF, P, keys, p, dirty, dirty_list, n_dirty,
                                             buf_i, buf_f, n_out)
     elif hook == 4:  # exit
         V[TI[H_v_done]] = 1
     elif hook == 6:  # operate (a theatre slot for this leg)
-        n_dirty, buf_i, buf_f, n_out = _operate(leg, r, t, V, ST, TI, TF, P, dirty, dirty_list, n_dirty,
+        n_dirty, n_out = _operate(leg, r, t, V, ST, TI, TF, P, dirty, dirty_list, n_dirty,
                                                 buf_i, buf_f, n_out)
-    return n_dirty, buf_i, buf_f, n_out
+    return n_dirty, n_out
 
 
 @njit(cache=True)
@@ -702,7 +703,7 @@ def _after_event(r, t, V, ST, C, TI, TF, P, keys, p, dirty, dirty_list, n_dirty,
     and referral for surgery."""
     parked = False
     if V[TI[H_v_alive]] == 0 or V[TI[H_v_done]] == 1:
-        return n_dirty, buf_i, buf_f, n_out, parked
+        return n_dirty, n_out, parked
     worst = 0
     ulcer_opened = False
     for leg in range(2):
@@ -710,7 +711,7 @@ def _after_event(r, t, V, ST, C, TI, TF, P, keys, p, dirty, dirty_list, n_dirty,
         cls, code = _leg_code(V, o, TI, TF)
         if code != C[C_LASTCODE0 + leg]:
             C[C_LASTCODE0 + leg] = code
-            buf_i, buf_f, n_out = _emit(buf_i, buf_f, n_out, r, t, leg, TI[H_k_ceap], TI[TI[H_d_ceap] + code], np.nan)
+            n_out = _emit(buf_i, buf_f, n_out, r, t, leg, TI[H_k_ceap], TI[TI[H_d_ceap] + code], np.nan)
         if V[o + TI[H_lv_class]] != cls:
             if cls == 6:
                 ulcer_opened = True
@@ -722,11 +723,11 @@ def _after_event(r, t, V, ST, C, TI, TF, P, keys, p, dirty, dirty_list, n_dirty,
     old = V[TI[H_v_worst]]
     if worst != C[C_LASTWORST]:
         C[C_LASTWORST] = worst
-        buf_i, buf_f, n_out = _emit(buf_i, buf_f, n_out, r, t, -1, TI[H_k_ceap], TI[TI[H_d_worst] + worst], np.nan)
+        n_out = _emit(buf_i, buf_f, n_out, r, t, -1, TI[H_k_ceap], TI[TI[H_d_worst] + worst], np.nan)
     n_dirty = _set(V, TI[H_v_worst], worst, 6, dirty, dirty_list, n_dirty)
     minc = int(P[P_COMP_MIN])
     if V[TI[H_v_diagnosed]] == 2 and V[TI[H_v_compression]] == 0 and ((old < minc <= worst) or ulcer_opened):
-        n_dirty, buf_i, buf_f, n_out = _prescribe(r, t, V, C, TI, TF, P, keys, p, dirty, dirty_list, n_dirty,
+        n_dirty, n_out = _prescribe(r, t, V, C, TI, TF, P, keys, p, dirty, dirty_list, n_dirty,
                                                   buf_i, buf_f, n_out)
     if V[TI[H_v_compression]] == 1:
         for leg in range(2):
@@ -734,11 +735,11 @@ def _after_event(r, t, V, ST, C, TI, TF, P, keys, p, dirty, dirty_list, n_dirty,
             if (V[o + TI[H_lv_class]] >= P[P_REFER_MIN] and V[o + TI[H_avp_sup]] == 1 and V[o + TI[H_lv_referred]] == 0):
                 n_dirty = _set(V, o + TI[H_lv_referred], 1, 1, dirty, dirty_list, n_dirty)
                 ST[TI[H_st_referred] + leg * TI[H_n_leg_stamps]] = t
-                buf_i, buf_f, n_out = _emit(buf_i, buf_f, n_out, r, t, leg, TI[H_k_surgery], TI[H_d_surgery_referred], np.nan)
+                n_out = _emit(buf_i, buf_f, n_out, r, t, leg, TI[H_k_surgery], TI[H_d_surgery_referred], np.nan)
                 if P[P_UNLIMITED] > 0:
-                    n_dirty, buf_i, buf_f, n_out = _operate(leg, r, t, V, ST, TI, TF, P, dirty, dirty_list, n_dirty,
+                    n_dirty, n_out = _operate(leg, r, t, V, ST, TI, TF, P, dirty, dirty_list, n_dirty,
                                                             buf_i, buf_f, n_out)
                 else:
                     parked = True
                     park_t[r, leg] = t
-    return n_dirty, buf_i, buf_f, n_out, parked
+    return n_dirty, n_out, parked

@@ -332,16 +332,14 @@ def run_compiled(
     live = K.live if jit else K.live.py_func
     args = [TI, TF0, P0, keys, lt0, TF1, P1, lt1, params_followup is not None, pid, age0, sex, logz, sched,
             bmi_change, V, ST, E, tref, occ, C, tnow, bmi, started, status, park_t]
-    buf_i = np.empty((max(1024, 48 * min(n, BATCH)), 4), np.int64)
-    buf_f = np.empty((buf_i.shape[0], 2), np.float64)
-    count = 0
+    buf = _Buffer(max(2 * K.PERSON_ROOM, 64 * min(n, BATCH)))
     for lo in range(0, n, BATCH):
-        rows = np.arange(lo, min(n, lo + BATCH), dtype=np.int64)
-        buf_i, buf_f, count = live(rows, *args, buf_i, buf_f, count)
+        buf.live(live, np.arange(lo, min(n, lo + BATCH), dtype=np.int64), args)
         if callback is not None:
-            callback(int(rows[-1]) + 1, n)
+            callback(min(n, lo + BATCH), n)
     if not unlimited:
-        buf_i, buf_f, count = _queue(compiled, params, n, live, args, buf_i, buf_f, count, ops)
+        _queue(compiled, params, n, live, args, buf, ops)
+    buf_i, buf_f, count = buf.i, buf.f, buf.n
     events = _event_frame(compiled, buf_i[:count], buf_f[:count], pid, age0)
     persons = _persons(compiled, cohort, V, events)
     if state_out is not None:
@@ -387,7 +385,26 @@ def _present(values: np.ndarray) -> pd.Categorical:
     return pd.Categorical(values, categories=sorted(set(values.tolist())))
 
 
-def _queue(compiled, params, n, live, args, buf_i, buf_f, count, ops):
+class _Buffer:
+    """The event rows of a run (int columns: row, leg, kind, detail; float: t, value), grown here."""
+
+    def __init__(self, rows: int) -> None:
+        self.i = np.empty((rows, 4), np.int64)
+        self.f = np.empty((rows, 2), np.float64)
+        self.n = 0
+
+    def live(self, live, rows: np.ndarray, args: list) -> None:
+        """Live ``rows``, doubling the buffers whenever the kernel stops for room."""
+        while rows.size:
+            self.n, done = live(rows, *args, self.i, self.f, self.n)
+            rows = rows[done:]
+            if rows.size:
+                grow = max(self.i.shape[0], 2 * K.PERSON_ROOM)
+                self.i = np.concatenate([self.i, np.empty((grow, 4), np.int64)])
+                self.f = np.concatenate([self.f, np.empty((grow, 2), np.float64)])
+
+
+def _queue(compiled, params, n, live, args, buf, ops):
     """Resolve the waiting list in time order (see the module notes)."""
     sched, status, park_t = args[13], args[24], args[25]
     theatres = int(params.care.surgery_theatres.value)
@@ -415,11 +432,9 @@ def _queue(compiled, params, n, live, args, buf_i, buf_f, count, ops):
         sched[r, op_col[leg]] = start
         pending[r] -= 1
         if pending[r] == 0:
-            rows = np.array([r], np.int64)
-            buf_i, buf_f, count = live(rows, *args, buf_i, buf_f, count)
+            buf.live(live, np.array([r], np.int64), args)
             if status[r] == K.STATUS_PARKED:
                 park([r])
-    return buf_i, buf_f, count
 
 
 def _event_frame(compiled: CompiledModel, bi: np.ndarray, bf: np.ndarray, pid: np.ndarray, age0: np.ndarray) -> pd.DataFrame:
