@@ -5,7 +5,7 @@ The public API (importing this package does no work; submodules load on first us
     import cvirisk
     params = cvirisk.load_params()
     cohort = cvirisk.generate_cohort(10_000, seed=1, params=params)
-    result = cvirisk.simulate(cohort, params=params, seed=1, years=20, engine="reference")
+    result = cvirisk.simulate(cohort, params=params, seed=1, years=20)
     result.events, result.persons
 """
 

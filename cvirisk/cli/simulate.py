@@ -49,7 +49,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     add_seed_option(p)
     p.add_argument("--replication", type=non_negative_int, default=0, help="replication number (default 0)")
     p.add_argument("--years", type=years, default=20.0, help="years of follow-up (default 20)")
-    p.add_argument("--engine", choices=("reference", "fast"), default="reference", help="engine (default reference)")
+    p.add_argument("--engine", choices=("fast", "reference"), default="fast",
+                   help="fast: the compiled engine (default); reference: the plain simpy implementation (slow)")
     p.add_argument("--surgery-approximation", choices=("unlimited",), default=None,
                    help="operate at referral instead of modelling the surgical waiting list "
                    "(needed by --engine fast when capacity is finite)")

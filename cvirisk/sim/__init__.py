@@ -81,8 +81,9 @@ def simulate(
     years : float
         Follow-up after baseline (years).
     engine : {"fast", "reference"}
-        "fast" runs the compiled kernel; "reference" runs its top loop as plain Python over
-        the same compiled helpers (slow; the same events, for checking the compiled loop).
+        "fast" runs the compiled engine (:mod:`cvirisk.sim.compiled`); "reference" the plain
+        simpy implementation (:mod:`cvirisk.sim.reference`, a few hundred persons a second),
+        which writes the same events.
     progress : bool or callable, optional
         True shows a progress bar on stderr; a callable receives ``(done, total)``.
     surgery_approximation : {None, "unlimited"}
@@ -133,10 +134,20 @@ def simulate(
 
         def callback(done: int, total: int) -> None:
             bar.update(done - bar.n)
-    events, persons, extra = run_compiled(
-        cohort, params, seed=int(seed), years=float(years), replication=int(replication),
-        unlimited_surgery=surgery_approximation == "unlimited", interventions=interventions,
-        params_followup=params_followup, jit=engine == "fast", callback=callback)
+    common = dict(seed=int(seed), years=float(years), replication=int(replication),
+                  unlimited_surgery=surgery_approximation == "unlimited", interventions=interventions,
+                  params_followup=params_followup)
+    if engine == "fast":
+        events, persons, extra = run_compiled(cohort, params, callback=callback, **common)
+    else:
+        from cvirisk.params.model_spec import load_model, model_hash
+        from cvirisk.sim.reference import run_reference
+
+        events, persons = run_reference(cohort, params, **common)
+        extra = {"model_hash": model_hash(load_model()),
+                 "unlimited_surgery": common["unlimited_surgery"] or math.isinf(
+                     float(params.care.surgery_operations_per_year_per_100000.value)),
+                 "parameters_switch_at_baseline": params_followup is not None}
     if bar is not None:
         bar.close()
     manifest = manifest_for(params, seed, replication, years, engine, len(cohort))

@@ -15,12 +15,12 @@ import cvirisk
 
 #: Cohort sizes offered in the sidebar (the fast engine runs a few thousand persons in about a second).
 N_OPTIONS = (500, 1000, 2000, 5000, 10000, 20000)
-#: The reference engine runs the compiled engine's top loop as plain Python (a few times slower);
-#: scenarios run it twice a replication, so its cohorts stop at 10,000.
-REFERENCE_MAX_N = 10000
+#: The reference engine (plain simpy, written to be read) runs a few hundred persons a second;
+#: scenarios run it twice a replication, so its cohorts stop at 1,000.
+REFERENCE_MAX_N = 1000
 ENGINE_LABELS = {
     "fast": "fast (compiled; finite surgical capacity with a waiting list)",
-    "reference": "reference (the same model, plain Python loop; slower)",
+    "reference": "reference (plain simpy implementation; slow, up to 1,000 persons)",
 }
 
 
