@@ -1,6 +1,12 @@
-"""Fixtures for the dashboard tests: an AppTest factory and the Chromium launch arguments."""
+"""Fixtures for the dashboard tests: an AppTest factory, a real server and the Chromium launch arguments."""
 
 from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+import urllib.request
 
 import pytest
 from dash_helpers import APP, CHROMIUM, CHROMIUM_ARGS
@@ -27,3 +33,39 @@ def open_page():
 def browser_type_launch_args(browser_type_launch_args):
     """pytest-playwright: Debian's Chromium, never a downloaded browser."""
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """``cvirisk dashboard``'s own command on 127.0.0.1 at a free port, started from a folder
+    outside the repository and stopped by its own process id afterwards."""
+    from cvirisk.cli.dashboard import dashboard_app_path, streamlit_command
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    cwd = tmp_path_factory.mktemp("elsewhere")
+    log = open(cwd / "streamlit.log", "wb")
+    proc = subprocess.Popen(streamlit_command(dashboard_app_path(), port, "127.0.0.1"), cwd=cwd, stdout=log,
+                            stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.read().decode().strip() == "ok":
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"streamlit did not start: {(cwd / 'streamlit.log').read_text()[-2000:]}")
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()

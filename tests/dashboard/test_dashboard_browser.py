@@ -7,12 +7,7 @@ Changes a scenario control, uploads a cohort file, and saves a screenshot of eve
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -22,45 +17,6 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is missing (.ci/run installs it)"),
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """``cvirisk dashboard``'s own command, started from a folder outside the repository."""
-    from cvirisk.cli.dashboard import dashboard_app_path, streamlit_command
-
-    port = _free_port()
-    cwd = tmp_path_factory.mktemp("elsewhere")
-    log = open(cwd / "streamlit.log", "wb")
-    proc = subprocess.Popen(streamlit_command(dashboard_app_path(), port, "127.0.0.1"), cwd=cwd, stdout=log,
-                            stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.read().decode().strip() == "ok":
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"streamlit did not start: {(cwd / 'streamlit.log').read_text()[-2000:]}")
-            time.sleep(0.3)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 _IDLE = """() => !document.querySelector('[data-testid="stStatusWidget"]')

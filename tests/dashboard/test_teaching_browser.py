@@ -9,12 +9,7 @@ where ``/usr/bin/chromium`` is missing.
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -28,41 +23,6 @@ pytestmark = [
 _IDLE = """() => !document.querySelector('[data-testid="stStatusWidget"]')
                && !document.querySelector('[data-stale="true"]')
                && !document.querySelector('[data-testid="stProgress"]')"""
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """The dashboard on 127.0.0.1 at a free port, stopped by its own process id afterwards."""
-    from cvirisk.cli.dashboard import dashboard_app_path, streamlit_command
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    cwd = tmp_path_factory.mktemp("teaching_server")
-    log = open(cwd / "streamlit.log", "wb")
-    proc = subprocess.Popen(streamlit_command(dashboard_app_path(), port, "127.0.0.1"), cwd=cwd, stdout=log,
-                            stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.read().decode().strip() == "ok":
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"streamlit did not start: {(cwd / 'streamlit.log').read_text()[-2000:]}")
-            time.sleep(0.3)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 def _settle(page, timeout: float = 120_000) -> None:
