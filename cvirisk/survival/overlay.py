@@ -103,9 +103,11 @@ def confounding_warnings(covariates, rename: Mapping[str, str] | None, transitio
 
 
 def _features() -> tuple[str, ...]:
-    from cvirisk.model.features import FEATURES
+    from cvirisk.params.model_spec import (
+        FEATURES,  # the declared model's vocabulary, below the model
+    )
 
-    return FEATURES
+    return tuple(sorted(FEATURES))
 
 
 def _log_hrs(fit: Any) -> pd.Series:

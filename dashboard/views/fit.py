@@ -232,9 +232,11 @@ def _risk_calculator(clean: pd.DataFrame, fit, model: str) -> None:
 
 
 def _overlay(fit, clean: pd.DataFrame, name: str) -> None:
-    from cvirisk.model.features import FEATURES
+    from cvirisk.params.model_spec import FEATURES as _FEATURES
     from cvirisk.survival import overlay_tree, param_overlay
     from cvirisk.survival.overlay import AGE_NAMES, confounding_warnings
+
+    FEATURES = tuple(sorted(_FEATURES))  # the model's hazard-ratio features, in order
 
     with st.expander("Feed the fit into the simulator (parameter overlay)"):
         st.caption("Covariates named as simulator features (female, bmi_per_5, smoking_current, ...) become hazard "
