@@ -137,7 +137,10 @@ def render(params, spec: ModelSpec | None = None) -> str:
             "now, C2 varicose veins, C1, C0) and written when it changes; a leg reaching C3 is marked `cvi` "
             "(stamp `cvi_at`); a leg at `care.surgery_referral_min_class` with superficial reflux under compression "
             "is referred; theatres (capacity `care.surgery_operations_per_year_per_100000`) operate in order of referral.",
-            ""]
+            "", "## References (short names used in the sources)", ""]
+    for key, text in (spec.raw.get("meta", {}).get("references") or {}).items():
+        out.append(f"- `{key}`: {text}")
+    out.append("")
     return "\n".join(out)
 
 
