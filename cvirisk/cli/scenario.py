@@ -66,9 +66,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     """Check the inputs, then run into a temporary folder that replaces ``--out`` as a set."""
+    from cvirisk.cli._scenario_run import run_command
     from cvirisk.io.limits import PER_PERSON_COHORT, PER_PERSON_SIMULATE, check_memory, check_units
     from cvirisk.io.result_folder import ResultFolder
-    from cvirisk.scenarios.cli_run import run_command
 
     inputs = [("--baseline", args.baseline), *(("--scenario", s) for s in args.scenario)]
     folder = ResultFolder(args.out, "--out", signature=("manifest.json",), inputs=inputs)

@@ -6,5 +6,7 @@
 * :mod:`cvirisk.model.compile` flattens structure and numbers into the arrays that
   the engine in :mod:`cvirisk.sim.compiled` interprets;
 * :mod:`cvirisk.model.events` -- the event vocabulary and each kind's details;
-* :mod:`cvirisk.model.features` -- the hazard-ratio features (for fits and overlays).
+* :mod:`cvirisk.model.docs` -- ``docs/model.md`` written from the declared model.
+
+The hazard-ratio features a fit may name are :data:`cvirisk.params.model_spec.FEATURES`.
 """

@@ -7,7 +7,7 @@
      "natural_history.transitions.dvt.rate_per_year.value": 0.0007,
      "natural_history.transitions.dvt.age_log_slope_per_year.value": 0.065}
 
-Covariate names must be hazard-ratio features of :mod:`cvirisk.model.features` (use
+Covariate names must be hazard-ratio features of :data:`cvirisk.params.model_spec.FEATURES` (use
 ``rename`` to map yours, e.g. ``{"bmi5": "bmi_per_5"}``); anything else is an error, as the
 parameter loader rejects unknown keys. With ``params`` given, the transition and the keys
 are checked against the loaded parameters: a feature the transition does not list yet is
@@ -48,7 +48,7 @@ __all__ = [
 
 REFERENCE_AGE = 50.0  # cvirisk.yaml: simulation.reference_age ("hazards are quoted at age 50")
 
-#: Plausible values of the per-unit features (cvirisk.model.features.FEATURE_UNITS): a
+#: Plausible values of the per-unit features (see docs/model.md): a
 #: column far outside is in other units (BMI in kg/m2 named bmi_per_5 gives a per-unit
 #: ratio, 1.065, read as a per-5 ratio, where about 1.37 is meant).
 FEATURE_RANGES = {

@@ -10,7 +10,7 @@ These pure functions turn it into the wide form lifelines expects:
 * :func:`interval_censored_table` -- the same endpoint seen only at visits: the event lies in
   ``(lower, upper]``;
 * :func:`baseline_features` -- the persons table as hazard-ratio features named as in
-  :mod:`cvirisk.model.features` (``female``, ``smoking_current``, ``bmi_per_5``, ...);
+  :data:`cvirisk.params.model_spec.FEATURES` (``female``, ``smoking_current``, ``bmi_per_5``, ...);
 * :func:`time_varying_table` -- start/stop rows split at ``covariate`` events, for a
   time-varying Cox model.
 
@@ -55,7 +55,7 @@ ENDPOINTS: dict[str, str] = {
 _REQUIRED = ("person_id", "age", "t", "event", "detail")
 #: Work exposures of the cohort contract, old (one flag) and new (standing and sitting apart).
 WORK_COLUMNS = ("sedentary_work", "standing_work", "sitting_work")
-#: BMI at which ``bmi_per_5`` is zero (cvirisk/model/features.py: "5 kg/m2 of BMI above 25").
+#: BMI at which ``bmi_per_5`` is zero (the declared model: per 5 kg/m2 of BMI above 25).
 BMI_REFERENCE = 25.0
 
 
@@ -226,7 +226,7 @@ def interval_censored_table(
 
 
 def baseline_features(persons: pd.DataFrame) -> pd.DataFrame:
-    """Hazard-ratio features from the persons table, named as in :mod:`cvirisk.model.features`.
+    """Hazard-ratio features from the persons table, named as in :data:`cvirisk.params.model_spec.FEATURES`.
 
     ``female``, ``smoking_current``, ``smoking_former``, ``family_history``, the work
     exposures (``sedentary_work``, or ``standing_work`` and ``sitting_work`` in the cohort

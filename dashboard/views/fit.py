@@ -32,7 +32,7 @@ MODEL_LABELS = {
 }  # fmt: skip
 REGRESSION = ("cox", "weibull", "pwexp", "fg")
 CAUSES = ("aj", "fg")
-#: Simulator features offered in the simulated example (names of cvirisk.model.features).
+#: Simulator features offered in the simulated example (names of cvirisk.params.model_spec.FEATURES).
 SIM_COLUMNS = ["duration", "event", "cause_code", "age", "female", "smoking_current", "smoking_former", "bmi_per_5",
                "family_history", "sedentary_work", "standing_work", "sitting_work", "parity_per_birth"]
 

@@ -16,6 +16,17 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]  # fmt: skip
 ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
+_IDLE = """() => !document.querySelector('[data-testid="stStatusWidget"]')
+               && !document.querySelector('[data-stale="true"]')
+               && !document.querySelector('[data-testid="stProgress"]')"""
+
+
+def settle(page, timeout: float = 90_000) -> None:
+    """Wait until plotly has drawn and the script has been idle (nothing running or stale) for a while."""
+    page.wait_for_selector(".js-plotly-plot", state="attached", timeout=timeout)
+    for _ in range(3):  # idle three times in a row, a second apart: a rerun may start late
+        page.wait_for_timeout(1000)
+        page.wait_for_function(_IDLE, timeout=timeout)
 
 
 def decode(value):

@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
-from dash_helpers import ARTIFACTS, CHROMIUM
+from dash_helpers import ARTIFACTS, CHROMIUM, settle
 
 pytestmark = [
     pytest.mark.browser,
@@ -19,17 +19,8 @@ pytestmark = [
 ]
 
 
-_IDLE = """() => !document.querySelector('[data-testid="stStatusWidget"]')
-               && !document.querySelector('[data-stale="true"]')
-               && !document.querySelector('[data-testid="stProgress"]')"""
-
-
 def _settle(page, timeout: float = 90_000) -> None:
-    """Wait until plotly has drawn and the script has been idle (nothing running or stale) for a while."""
-    page.wait_for_selector(".js-plotly-plot", state="attached", timeout=timeout)
-    for _ in range(3):  # idle three times in a row, a second apart: a rerun may start late
-        page.wait_for_timeout(1000)
-        page.wait_for_function(_IDLE, timeout=timeout)
+    settle(page, timeout)
 
 
 def _shot(page, name: str) -> Path:

@@ -13,23 +13,16 @@ import re
 from pathlib import Path
 
 import pytest
-from dash_helpers import ARTIFACTS, CHROMIUM
+from dash_helpers import ARTIFACTS, CHROMIUM, settle
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is missing (.ci/run installs it)"),
 ]
 
-_IDLE = """() => !document.querySelector('[data-testid="stStatusWidget"]')
-               && !document.querySelector('[data-stale="true"]')
-               && !document.querySelector('[data-testid="stProgress"]')"""
-
 
 def _settle(page, timeout: float = 120_000) -> None:
-    page.wait_for_selector(".js-plotly-plot", state="attached", timeout=timeout)
-    for _ in range(3):
-        page.wait_for_timeout(1000)
-        page.wait_for_function(_IDLE, timeout=timeout)
+    settle(page, timeout)
 
 
 _CONTENT_HEIGHT = """() => {

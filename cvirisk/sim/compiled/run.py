@@ -266,7 +266,6 @@ def run_compiled(
     unlimited_surgery: bool = False,
     interventions: Mapping[str, np.ndarray] | None = None,
     params_followup=None,
-    jit: bool = True,
     callback: Callable[[int, int], None] | None = None,
     state_out: dict | None = None,
     spec=None,
@@ -284,8 +283,6 @@ def run_compiled(
     params_followup : Params, optional
         Numbers in force from the baseline on (the history runs under ``params``); the model's
         structure is the same.
-    jit : bool
-        False runs the kernel's top loop as plain Python (slow; for debugging).
     state_out : dict, optional
         Receives the engine's final state (``V``, one row a person; ``columns``), for tests.
     spec : ModelSpec, optional
@@ -329,7 +326,7 @@ def run_compiled(
     started = np.zeros(n, np.bool_)
     status = np.zeros(n, np.int64)
     park_t = np.full((n, 2), np.nan)
-    live = K.live if jit else K.live.py_func
+    live = K.live
     args = [TI, TF0, P0, keys, lt0, TF1, P1, lt1, params_followup is not None, pid, age0, sex, logz, sched,
             bmi_change, V, ST, E, tref, occ, C, tnow, bmi, started, status, park_t]
     buf = _Buffer(max(2 * K.PERSON_ROOM, 64 * min(n, BATCH)))

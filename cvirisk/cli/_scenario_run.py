@@ -40,7 +40,7 @@ def _callback(show: bool, desc: str):
 
 def run_command(args: argparse.Namespace, out: Path, show: bool = False) -> list[Path]:
     """Run ``cvirisk scenario`` for parsed ``args``; return the files written."""
-    from cvirisk.cli._common import parse_overrides
+    from cvirisk.cli._common import parse_overrides  # command-line code: it lives in cvirisk/cli
     from cvirisk.params import load_params, params_hash
     from cvirisk.scenarios.comparison import compare
     from cvirisk.scenarios.compile import scenario_overrides
