@@ -323,6 +323,7 @@ class Care(_Node):
     surgery_referral_min_class: Q[int]
     surgery_operations_per_year_per_100000: Q[float]
     surgery_theatres: Q[int]
+    surgery_catchment_population: Q[int]
     surgery_segments_removed: Q[int]
 
     _p = field_validator("duplex_sensitivity", "duplex_specificity", "compression_adherence")(
@@ -336,6 +337,8 @@ class Care(_Node):
                 raise ValueError(f"{name} must be a CEAP class from 1 to 6")
         if self.surgery_theatres.value < 1:
             raise ValueError("surgery_theatres must be at least 1")
+        if self.surgery_catchment_population.value < 1:
+            raise ValueError("surgery_catchment_population must be at least 1 person")
         # .inf means unlimited capacity (no waiting list)
         _non_negative(self.surgery_operations_per_year_per_100000, "surgery_operations_per_year_per_100000")
         return self

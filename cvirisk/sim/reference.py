@@ -5,8 +5,8 @@ random streams and the event vocabulary (and the preparation of each person's st
 from the cohort: schedule times, BMI at 18, the life table by smoking status). Everything else
 is written again here, to be read: one simpy process a person; the state as dictionaries of
 named variables; at every event *every* enabled transition is brought up to date and its next
-time recomputed (no dependency lists); surgery as a :class:`simpy.Resource` whose queue is the
-waiting list. A slot is held once it is reached, even by a person who died while waiting (as in
+time recomputed (no dependency lists); surgery as one :class:`simpy.Resource` a catchment (blocks of
+``care.surgery_catchment_population`` person ids) whose queue is that catchment's waiting list. A slot is held once it is reached, even by a person who died while waiting (as in
 the compiled engine, where the slot is booked at referral).
 
 It is slow on purpose (a few hundred persons a second); :mod:`tests.sim` compares it with the
@@ -488,13 +488,22 @@ class _Engine:
         ops = float(care.surgery_operations_per_year_per_100000.value)
         n = len(self.cohort)
         theatres = int(care.surgery_theatres.value)
-        service = 0.0 if self.unlimited else (math.inf if ops <= 0 else theatres / (ops * n / 100_000.0))
-        theatre = simpy.Resource(env, capacity=theatres)
+        # one operating list per catchment (blocks of care.surgery_catchment_population ids),
+        # its capacity in proportion to the persons it holds
+        size = int(care.surgery_catchment_population.value)
+        pid = self.cohort["person_id"].to_numpy(np.int64)
+        members: dict[int, int] = {}
+        for p in pid.tolist():
+            members[p // size] = members.get(p // size, 0) + 1
+        lists = {c: simpy.Resource(env, capacity=theatres) for c in members}
+        service = {c: 0.0 if self.unlimited else (math.inf if ops <= 0 else theatres / (ops * m / 100_000.0))
+                   for c, m in members.items()}
         self.rows: list = [None] * n
         self.offset = float(self.cohort["age"].max()) - float(self.params.simulation.history_start_age.value)
         self.states: list = [None] * n
         for row in range(n):
-            env.process(self.live(env, row, theatre, service))
+            c = int(pid[row]) // size
+            env.process(self.live(env, row, lists[c], service[c]))
         env.run()
         return self.rows, self.cohort["person_id"].to_numpy(np.int64)
 

@@ -46,9 +46,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from cvirisk.exceptions import InputError, UnsupportedError
+from cvirisk.exceptions import InputError
 from cvirisk.io.atomic import write_json_atomic
 from cvirisk.sim.scale.collect import Collected, collect, read_events, read_persons
 from cvirisk.sim.scale.sources import CohortSource, as_source
@@ -84,6 +85,12 @@ class RunSpec:
     draws : tuple of dict
         Dotted overrides of each parameter draw (draw ``d`` applies ``draws[d]``).
     chunk_size : int
+        Persons a unit of work holds at most, unless one surgical catchment is larger (then
+        the unit holds that catchment).
+    bounds : tuple of int
+        With finite surgical capacity, the first row of every chunk and the cohort size:
+        chunks hold whole catchments (:func:`chunk_bounds`); empty when chunks are plain
+        blocks of ``chunk_size`` rows.
     engine : {"fast", "reference"}
     surgery_approximation : {None, "unlimited"}
     fingerprint : str
@@ -100,6 +107,7 @@ class RunSpec:
     engine: str
     surgery_approximation: str | None
     n: int
+    bounds: tuple[int, ...] = ()
     fingerprint: str = field(default="")
 
     @classmethod
@@ -140,6 +148,7 @@ class RunSpec:
 
         chunks = max(1, -(-n // int(chunk_size)))
         check_units(len(seeds) * int(replications) * len(draws) * chunks, "run")
+        sizes: set[int] = set()  # catchment sizes of the draws that ration surgery
         for d, overrides in enumerate(draws):  # every draw is validated here, not in a worker
             try:
                 p = with_overrides(params, overrides, f"draw {d}") if overrides else params
@@ -147,15 +156,11 @@ class RunSpec:
                 raise InputError(f"draw {d}: {exc}") from None
             if surgery_approximation not in (None, "unlimited"):
                 raise InputError(f"surgery_approximation must be None or 'unlimited', not {surgery_approximation!r}")
-            if needs_capacity(p) and surgery_approximation is None and n > int(chunk_size):
-                raise UnsupportedError(
-                    "finite surgical capacity (care.surgery_operations_per_year_per_100000) couples all persons "
-                    "through one waiting list (the cohort is the theatres' catchment): run the cohort as one chunk "
-                    '(chunk_size >= cohort size), or pass surgery_approximation="unlimited" '
-                    "(CLI: --surgery-approximation unlimited)"
-                )
+            if needs_capacity(p) and surgery_approximation is None:
+                sizes.add(int(p.care.surgery_catchment_population.value))
+        bounds = chunk_bounds(cohort, int(chunk_size), sorted(sizes)) if sizes and n > int(chunk_size) else ()
         spec = cls(cohort, params_to_dict(params), float(years), seeds, int(replications), draws,
-                   int(chunk_size), engine, surgery_approximation, n)  # fmt: skip
+                   int(chunk_size), engine, surgery_approximation, n, bounds)  # fmt: skip
         key = {
             "params": params_hash(params), "years": spec.years, "engine": engine, "n": n,
             "surgery_approximation": surgery_approximation, "chunk_size": spec.chunk_size,
@@ -165,10 +170,14 @@ class RunSpec:
 
     @property
     def n_chunks(self) -> int:
+        if self.bounds:
+            return len(self.bounds) - 1
         return max(1, -(-self.n // self.chunk_size))
 
     def chunk_range(self, chunk: int) -> tuple[int, int]:
         """Cohort rows ``[start, stop)`` of a chunk."""
+        if self.bounds:
+            return self.bounds[chunk], self.bounds[chunk + 1]
         start = chunk * self.chunk_size
         return start, min(start + self.chunk_size, self.n)
 
@@ -188,10 +197,58 @@ class RunSpec:
         """The JSON-ready description written to ``run.json``."""
         return {
             "fingerprint": self.fingerprint, "n": self.n, "chunk_size": self.chunk_size,
-            "n_chunks": self.n_chunks, "years": self.years, "engine": self.engine,
+            "n_chunks": self.n_chunks, "chunk_bounds": list(self.bounds), "years": self.years, "engine": self.engine,
             "surgery_approximation": self.surgery_approximation, "seeds": list(self.seeds),
             "replications": self.replications, "draws": list(self.draws), "params": self.params,
         }  # fmt: skip
+
+
+def chunk_bounds(cohort: CohortSource, chunk_size: int, sizes: Sequence[int]) -> tuple[int, ...]:
+    """Chunk boundaries (first rows, then the cohort size) that never split a surgical catchment.
+
+    A person's catchment is ``person_id // size`` for every catchment size ``sizes`` in use.
+    Each chunk ends at the last catchment boundary within ``chunk_size`` rows of its start, or,
+    when one catchment alone is larger, at that catchment's end. The rows of a catchment must
+    be consecutive (as in a cohort sorted by person id); otherwise the run is refused, since
+    no chunking would keep the catchment whole.
+    """
+    n = len(cohort)
+    pid = cohort.person_ids()
+    if pid is None:  # ids 0 .. n-1 in order: a boundary wherever every size divides the row
+        step = math.lcm(*sizes)
+        allowed = np.arange(step, n, step, dtype=np.int64)
+    else:
+        allowed = np.arange(1, n, dtype=np.int64)
+        for size in sizes:
+            c = pid // size
+            allowed = allowed[c[allowed] != c[allowed - 1]]
+    bounds = [0]
+    while bounds[-1] < n:
+        start = bounds[-1]
+        if start + chunk_size >= n:
+            bounds.append(n)
+            break
+        k = int(np.searchsorted(allowed, start + chunk_size, side="right"))
+        if k > 0 and allowed[k - 1] > start:
+            bounds.append(int(allowed[k - 1]))
+        else:  # one catchment is larger than a chunk: the unit holds it whole
+            k = int(np.searchsorted(allowed, start, side="right"))
+            bounds.append(int(allowed[k]) if k < allowed.size else n)
+    if pid is not None:
+        chunk = np.repeat(np.arange(len(bounds) - 1), np.diff(bounds))
+        for size in sizes:
+            c = pid // size
+            first = pd.Series(chunk).groupby(c).agg(["min", "max"])
+            split = first[first["min"] != first["max"]]
+            if len(split):
+                cid = int(split.index[0])
+                rows = np.flatnonzero(c == cid)
+                raise InputError(
+                    f"cohort: column 'person_id': surgical catchment {cid} (ids {cid * size} to {(cid + 1) * size - 1}, "
+                    f"care.surgery_catchment_population = {size}) is not in consecutive rows (rows {rows[0] + 1} and "
+                    f"{rows[-1] + 1} are apart); sort the cohort by person_id, or use a chunk size of at least {n}"
+                )
+    return tuple(bounds)
 
 
 def _check_cohort(cohort: CohortSource, params) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 
+import pandas as pd
 import pytest
 
 from cvirisk.params import load_params
@@ -86,3 +87,23 @@ def test_a_worker_killed_mid_run_still_gives_the_same_bytes(spec, single, cluste
     assert _bytes(tmp_path) == single
     client.wait_for_workers(2, timeout=60)
     assert killed[0][0] not in client.scheduler_info()["workers"]  # it died; the nanny started another
+
+
+def test_finite_capacity_on_two_workers_gives_the_single_run_events(cluster, tmp_path):
+    """Rationed surgery: units hold whole catchments, so Dask gives the one-process events."""
+    from cvirisk.sim import simulate
+    from cvirisk.sim.runner import read_events
+    from cvirisk.sim.testing import BUSY_WAITING_LIST, high_risk_cohort
+
+    _, client = cluster
+    params = load_params(overrides={**BUSY_WAITING_LIST, "care.surgery_operations_per_year_per_100000": 1000.0,
+                                    "care.surgery_catchment_population": 300})
+    cohort = high_risk_cohort(1200, seed=13)
+    spec = RunSpec.build(cohort, params=params, years=YEARS, seeds=[6], chunk_size=300)
+    assert spec.n_chunks == 4
+    run(spec, tmp_path, scheduler=client)
+    events = read_events(collect(tmp_path).events_path, seed=6, replication=0, draw=0)
+    whole = simulate(cohort, params=params, seed=6, years=YEARS)
+    waited = whole.events[(whole.events["detail"] == "done") & (whole.events["value"] > 0.5)]
+    assert len(waited) > 20
+    pd.testing.assert_frame_equal(events, whole.events, check_exact=True)

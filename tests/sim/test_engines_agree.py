@@ -3,8 +3,9 @@
 The two share only the declared model, the random streams and the event vocabulary (see
 cvirisk/sim/reference.py), so a hazard, guard, effect, hook or queue rule read differently in
 one of them shows here: same persons, kinds, legs and details in the same order, times and
-values within 1e-9 years. Two cohorts: ulcer-prone women whose finite waiting list is busy
-(operations after a real wait, re-referrals, deaths while waiting), and the default cohort.
+values within 1e-9 years. Two cohorts: ulcer-prone women in three surgical catchments whose
+finite waiting lists are busy (operations after a real wait, re-referrals, deaths while
+waiting), and the default cohort.
 """
 
 from __future__ import annotations
@@ -32,13 +33,16 @@ def _same(fast, ref) -> None:
 
 @pytest.mark.slow
 def test_event_by_event_with_a_busy_waiting_list():
-    # 1,000 operations a year per 100,000: about 15 a year for these 1,500 ulcer-prone women
-    params = with_overrides(load_params(), {**BUSY_WAITING_LIST, "care.surgery_operations_per_year_per_100000": 1000.0})
+    # 1,000 operations a year per 100,000: about 5 a year in each of the three catchments of
+    # 500 ulcer-prone women, each with its own list
+    params = with_overrides(load_params(), {**BUSY_WAITING_LIST, "care.surgery_operations_per_year_per_100000": 1000.0,
+                                            "care.surgery_catchment_population": 500})
     cohort = high_risk_cohort(1500, seed=5)
     fast = simulate(cohort, params=params, seed=5, years=20, engine="fast")
     ref = simulate(cohort, params=params, seed=5, years=20, engine="reference")
     done = fast.events[(fast.events["event"] == "surgery") & (fast.events["detail"] == "done")]
     assert len(done) > 100 and (done["value"] > 0.1).sum() > 30  # the queue has a say
+    assert done.loc[done["value"] > 0.1, "person_id"].floordiv(500).nunique() == 3  # in every catchment
     assert (fast.events["detail"] == "ulcer_recurred").sum() > 50
     _same(fast, ref)
 

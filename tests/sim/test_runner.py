@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cvirisk.exceptions import InputError, UnsupportedError
+from cvirisk.exceptions import InputError
 from cvirisk.params import load_params
 from cvirisk.sim import simulate
 from cvirisk.sim.runner import RunSpec, Unit, collect, read_events, read_persons, run, unit_dir
@@ -124,15 +124,13 @@ def test_another_run_in_the_same_folder_is_refused(done, cohort, unlimited):
 
 
 def test_engine_constraints(cohort, params, unlimited):
-    with pytest.raises(UnsupportedError, match="surgery_operations_per_year_per_100000"):
-        _spec(cohort, params)
-    assert _spec(cohort, params, surgery_approximation="unlimited").surgery_approximation == "unlimited"
-    with pytest.raises(UnsupportedError, match="one chunk"):
-        _spec(cohort, params, engine="reference")
-    assert _spec(cohort, params, engine="reference", chunk_size=len(cohort)).n_chunks == 1
-    assert _spec(cohort, params, engine="reference", surgery_approximation="unlimited").n_chunks == 4
-    with pytest.raises(UnsupportedError, match="surgery_operations"):
-        _spec(cohort, unlimited, draws=[{}, {"care.surgery_operations_per_year_per_100000": 60.0}])
+    # finite capacity: chunks hold whole catchments (600 ids < 100,000: one catchment, one chunk)
+    assert _spec(cohort, params).n_chunks == 1
+    assert _spec(cohort, params, surgery_approximation="unlimited").n_chunks == 4
+    assert _spec(cohort, params, engine="reference").n_chunks == 1
+    small = {"care.surgery_catchment_population": 200}
+    assert _spec(cohort, unlimited, draws=[{}, {"care.surgery_operations_per_year_per_100000": 60.0, **small}]).bounds == (
+        0, 200, 400, 600)
     with pytest.raises(InputError, match="draw 1"):
         _spec(cohort, unlimited, draws=[{}, {"care.no_such_key": 1.0}])
     with pytest.raises(InputError):

@@ -6,12 +6,15 @@ retirement, baseline, the end of follow-up, a scenario's interventions), lives e
 :func:`cvirisk.sim.compiled.kernel.live`, resolves the waiting list for rationed surgery in
 time order, and returns the event log with ``leg`` and ``value`` columns.
 
-The waiting list: theatres serve the simulated cohort (the catchment), each operation holding a
-theatre for ``theatres / (operations per year per 100,000 * n / 100,000)`` years, first come
-first served. A referred person parks; referrals are taken in order of time; each is given the
-earliest free theatre at or after its referral (the slot is booked then: a death while waiting
-leaves it unused) and the person is resumed with the operation scheduled, living on until done
-or the next referral.
+The waiting list: persons belong to catchments of ``care.surgery_catchment_population``
+consecutive person ids (:func:`catchments`); each catchment has ``surgery_theatres`` theatres of
+its own, each operation holding one for ``theatres / (operations per year per 100,000 * m /
+100,000)`` years (``m`` the catchment's persons), first come first served. A referred person
+parks; referrals are taken in order of time; each is given the earliest free theatre of its
+catchment at or after its referral (the slot is booked then: a death while waiting leaves it
+unused) and the person is resumed with the operation scheduled, living on until done or the
+next referral. Catchments never interact, so a unit of work holding whole catchments gives
+their persons the events of the whole cohort's run.
 
 Examples
 --------
@@ -41,7 +44,7 @@ from cvirisk.params.vocabulary import CEAP_DETAILS, EVENT_KINDS, LEG_NAMES
 from cvirisk.random import stream_key, uniforms
 from cvirisk.sim.compiled import kernel as K
 
-__all__ = ["run_compiled", "life_table", "build_tables", "needs_capacity", "INTERVENTIONS"]
+__all__ = ["run_compiled", "life_table", "build_tables", "needs_capacity", "catchments", "INTERVENTIONS"]
 
 #: Persons lived per call of the compiled kernel (bounds the event buffer between flushes).
 BATCH = 20_000
@@ -401,12 +404,27 @@ class _Buffer:
                 self.f = np.concatenate([self.f, np.empty((grow, 2), np.float64)])
 
 
+def catchments(params, pid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each person's catchment (index into the catchments present) and each catchment's persons.
+
+    A person belongs to catchment ``person_id // care.surgery_catchment_population``; the
+    theatres of a catchment serve only its persons, so a unit of work holding whole
+    catchments resolves their waiting lists exactly as the whole cohort would.
+    """
+    size = int(params.care.surgery_catchment_population.value)
+    _, which, persons = np.unique(np.asarray(pid, np.int64) // size, return_inverse=True, return_counts=True)
+    return which.astype(np.int64), persons
+
+
 def _queue(compiled, params, n, live, args, buf, ops):
-    """Resolve the waiting list in time order (see the module notes)."""
-    sched, status, park_t = args[13], args[24], args[25]
+    """Resolve each catchment's waiting list in time order (see the module notes)."""
+    pid, sched, status, park_t = args[9], args[13], args[24], args[25]
     theatres = int(params.care.surgery_theatres.value)
-    service = math.inf if ops <= 0 else theatres / (ops * n / 100_000.0)
-    free = [-math.inf] * theatres
+    which, persons = catchments(params, pid)
+    # operations per year of a catchment: ops per 100,000 times its persons; each list holds
+    # a theatre for theatres / (operations per year) years an operation
+    service = [math.inf if ops <= 0 else theatres / (ops * m / 100_000.0) for m in persons.tolist()]
+    free = [[-math.inf] * theatres for _ in range(len(persons))]
     sid = {s: i for i, s in enumerate(compiled.spec.schedule_ids)}
     op_col = (sid["operation_left"], sid["operation_right"])
     heap: list[tuple[float, int, int]] = []
@@ -421,11 +439,14 @@ def _queue(compiled, params, n, live, args, buf, ops):
                     park_t[r, leg] = np.nan
 
     park(np.flatnonzero(status == K.STATUS_PARKED))
+    # one heap for all catchments: their lists never interact, so this is each list in time order
     while heap:
         t_r, r, leg = heapq.heappop(heap)
-        k = min(range(theatres), key=lambda j: free[j])
-        start = max(t_r, free[k])
-        free[k] = start + service
+        c = int(which[r])
+        lists = free[c]
+        k = min(range(theatres), key=lambda j: lists[j])
+        start = max(t_r, lists[k])
+        lists[k] = start + service[c]
         sched[r, op_col[leg]] = start
         pending[r] -= 1
         if pending[r] == 0:

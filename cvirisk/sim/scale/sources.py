@@ -48,6 +48,13 @@ class CohortSource:
         """A source for rows ``[start, stop)`` only, cheap to ship to a worker."""
         return self
 
+    def person_ids(self) -> np.ndarray | None:
+        """Every row's ``person_id`` (int64), or None when they are 0 .. n-1 in order."""
+        n = len(self)
+        step = 1_000_000
+        return np.concatenate([self.rows(a, min(a + step, n))["person_id"].to_numpy(np.int64)
+                               for a in range(0, n, step)]) if n else np.zeros(0, np.int64)
+
 
 @dataclass(frozen=True, eq=False)
 class FrameCohort(CohortSource):
@@ -60,6 +67,9 @@ class FrameCohort(CohortSource):
 
     def rows(self, start: int, stop: int) -> pd.DataFrame:
         return self.frame.iloc[start:stop].reset_index(drop=True)
+
+    def person_ids(self) -> np.ndarray:
+        return self.frame["person_id"].to_numpy(np.int64)
 
     def identity(self) -> str:
         h = pd.util.hash_pandas_object(self.frame, index=False).to_numpy()
@@ -120,6 +130,9 @@ class ParquetCohort(CohortSource):
         table = f.read_row_groups(groups).slice(start - first, stop - start)
         return table.to_pandas().reset_index(drop=True)
 
+    def person_ids(self) -> np.ndarray:
+        return self._file().read(columns=["person_id"]).column(0).to_numpy().astype(np.int64)
+
     def identity(self) -> str:
         h = hashlib.blake2b(digest_size=16)
         with open(self.path, "rb") as fh:
@@ -164,6 +177,9 @@ class GeneratedCohort(CohortSource):
             lo = b * self.block
             parts.append(self._block(b).iloc[max(start - lo, 0) : stop - lo])
         return pd.concat(parts, ignore_index=True)
+
+    def person_ids(self) -> None:
+        return None  # block b holds ids b * block ...: 0 .. n-1 in order
 
     def identity(self) -> str:
         from cvirisk.params import load_params, params_from_dict, params_hash
