@@ -1,16 +1,17 @@
-"""Analysis functions that read only the event log (and the persons table for sex).
+"""Analysis of the event log: the readers now live in :mod:`cvirisk.outcomes` (the one reader of the log).
 
-Prevalence by age band and sex at any time, incidence per 1000 person-years, cumulative
-incidence with death competing, state occupancy over time or age, and a person's timeline.
+This package keeps the old import paths working (``from cvirisk import analysis``;
+``analysis.prevalence(...)``) by re-exporting them; new code imports :mod:`cvirisk.outcomes`.
+:mod:`cvirisk.analysis.pressure` (a leg's venous pressure from its state) reads no log and stays here.
 """
 
-from cvirisk.analysis.care import surgery_waits, time_in_class
-from cvirisk.analysis.ceap import ceap_full_at
-from cvirisk.analysis.cumulative import cumulative_incidence, time_to_first
-from cvirisk.analysis.incidence import incidence, observation_intervals, person_years, select_events
-from cvirisk.analysis.occupancy import STATES, state_occupancy, timeline
-from cvirisk.analysis.prevalence import AGE_BANDS, age_band, prevalence
-from cvirisk.analysis.states import CEAP_CLASSES, baseline_age, ceap_at, observed_at, reflux_at
+from cvirisk.outcomes.care import surgery_waits, time_in_class
+from cvirisk.outcomes.ceap import ceap_full_at
+from cvirisk.outcomes.cumulative import cumulative_incidence, time_to_first
+from cvirisk.outcomes.incidence import incidence, observation_intervals, person_years, select_events
+from cvirisk.outcomes.occupancy import STATES, state_occupancy, timeline
+from cvirisk.outcomes.prevalence import AGE_BANDS, age_band, prevalence
+from cvirisk.outcomes.states import CEAP_CLASSES, baseline_age, ceap_at, observed_at, reflux_at
 
 __all__ = [
     "ceap_full_at",

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from cvirisk.analysis.incidence import select_events
+from cvirisk.outcomes.incidence import select_events
 
 __all__ = ["time_to_first", "cumulative_incidence"]
 

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from cvirisk.analysis.states import CEAP_CLASSES, baseline_age, ceap_at, observed_at, reflux_at
+from cvirisk.outcomes.states import CEAP_CLASSES, baseline_age, ceap_at, observed_at, reflux_at
 
 __all__ = ["prevalence", "AGE_BANDS", "age_band"]
 

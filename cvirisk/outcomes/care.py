@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cvirisk.analysis.log import person_rows
+from cvirisk.outcomes.log import person_rows
 
 __all__ = ["surgery_waits", "time_in_class"]
 

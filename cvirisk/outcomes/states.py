@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cvirisk.analysis.log import DEEP, SUPERFICIAL, person_rows
+from cvirisk.outcomes.log import DEEP, SUPERFICIAL, person_rows
 
 __all__ = ["observed_at", "ceap_at", "reflux_at", "baseline_age", "last_state_at", "CEAP_CLASSES"]
 

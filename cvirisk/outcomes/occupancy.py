@@ -19,8 +19,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from cvirisk.analysis.log import person_rows
-from cvirisk.analysis.states import CEAP_CLASSES
+from cvirisk.outcomes.log import person_rows
+from cvirisk.outcomes.states import CEAP_CLASSES
 
 __all__ = ["state_occupancy", "timeline", "STATES"]
 

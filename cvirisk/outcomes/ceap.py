@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from cvirisk.analysis.log import leg_rows
+from cvirisk.outcomes.log import leg_rows
 
 __all__ = ["ceap_full_at"]
 

@@ -21,33 +21,23 @@ import numpy as np
 import pandas as pd
 from scipy.stats import chi2
 
-from cvirisk.analysis.log import person_rows
-from cvirisk.analysis.prevalence import AGE_BANDS
+from cvirisk.outcomes.log import select_events
+from cvirisk.outcomes.prevalence import AGE_BANDS
 
 __all__ = ["observation_intervals", "person_years", "incidence", "select_events"]
 
 
-def select_events(events: pd.DataFrame, kind: str, detail: str | None = None) -> pd.DataFrame:
-    """Events of ``kind`` whose detail equals (or, ending in ``*``, starts with) ``detail``.
-
-    ``ceap`` means the person's class (the worse leg), not a leg's.
-    """
-    if kind == "ceap":
-        events = person_rows(events)
-    ev = events[events["event"].astype(str) == kind]
-    if detail is not None:
-        d = ev["detail"].astype(str)
-        ev = ev[d.str.startswith(detail[:-1]) if detail.endswith("*") else d == detail]
-    return ev
-
-
-def observation_intervals(events: pd.DataFrame, start: float = 0.0, end: float = np.inf) -> pd.DataFrame:
+def observation_intervals(
+    events: pd.DataFrame, start: float = 0.0, end: float = np.inf
+) -> pd.DataFrame:
     """Per person: baseline age ``a0`` and the observed span ``[t_in, t_out]`` within ``[start, end]``."""
     g = events.groupby("person_id", observed=True, sort=True)
     first = g.nth(0).set_index("person_id")
     t_in = np.maximum(g["t"].min(), start)
     t_out = np.minimum(g["t"].max(), end)
-    out = pd.DataFrame({"a0": (first["age"] - first["t"]).reindex(t_in.index), "t_in": t_in, "t_out": t_out})
+    out = pd.DataFrame(
+        {"a0": (first["age"] - first["t"]).reindex(t_in.index), "t_in": t_in, "t_out": t_out}
+    )
     return out[out["t_out"] > out["t_in"]]
 
 
@@ -62,7 +52,9 @@ def person_years(
     """Observed person-years in ``[start, end]`` (years since baseline), by age band and/or sex."""
     obs = observation_intervals(events, start, end)
     rows = []
-    lo_hi = list(zip(bands[:-1], bands[1:], strict=True)) if "age_band" in by else [(-np.inf, np.inf)]
+    lo_hi = (
+        list(zip(bands[:-1], bands[1:], strict=True)) if "age_band" in by else [(-np.inf, np.inf)]
+    )
     sex = _sex(obs.index, persons) if "sex" in by else pd.Series("all", index=obs.index)
     for lo, hi in lo_hi:
         a_in, a_out = obs["a0"] + obs["t_in"], obs["a0"] + obs["t_out"]
@@ -108,7 +100,9 @@ def incidence(
     frame = pd.DataFrame(index=ev.index)
     if "age_band" in keys:
         labels = [f"{int(lo)}-{int(hi) - 1}" for lo, hi in zip(bands[:-1], bands[1:], strict=True)]
-        frame["age_band"] = pd.cut(ev["age"], bins=list(bands), right=False, labels=labels).astype(str)
+        frame["age_band"] = pd.cut(ev["age"], bins=list(bands), right=False, labels=labels).astype(
+            str
+        )
     if "sex" in keys:
         frame["sex"] = _sex(pd.Index(ev["person_id"]), persons).to_numpy()
     if keys:
