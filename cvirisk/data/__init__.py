@@ -14,7 +14,15 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["DATASETS", "dataset_path", "load_bmt", "load_rossi", "load_veteran"]
+__all__ = [
+    "DATASETS",
+    "dataset_path",
+    "cmprsk_printout",
+    "load_bmt",
+    "load_cmprsk_example",
+    "load_rossi",
+    "load_veteran",
+]
 
 #: Shipped datasets: name -> (file, citation).
 DATASETS: dict[str, tuple[str, str]] = {
@@ -27,6 +35,12 @@ DATASETS: dict[str, tuple[str, str]] = {
         "bmt.csv",
         "Scrucca L, Santucci A, Aversa F (2007). Competing risk analysis using R: an easy guide for "
         "clinicians. Bone Marrow Transplant 40:381-7; as distributed with scikit-survival 0.28.0.",
+    ),
+    "cmprsk_example": (
+        "cmprsk_example.csv",
+        "Gray RJ. cmprsk: Subdistribution Analysis of Competing Risks (R package), tests/test.R and "
+        "tests/test.Rout.save (R 1.2.1, 2001): the script's set.seed(2) data, re-drawn by "
+        "synthetic/make_cmprsk_example.py.",
     ),
     "veteran": (
         "veteran.csv",
@@ -60,6 +74,26 @@ def load_bmt() -> pd.DataFrame:
     transplant-related mortality, 2 relapse). Two events happen at ``ftime = 0``.
     """
     return pd.read_csv(dataset_path("bmt"))
+
+
+def load_cmprsk_example() -> pd.DataFrame:
+    """The 100 simulated rows of cmprsk's test script, whose results R printed in 2001.
+
+    Columns: ``ss`` (times, standard exponential), ``cc`` (0 censored, 1 and 2 the two causes),
+    ``gg`` (group a/b/c), ``strt`` (stratum 1/2), ``dd`` (other times, absolute normals),
+    ``cv1``-``cv3`` (0/1 covariates; ``cv1`` is missing in rows 1, 10 and 20). The printed
+    ``cuminc`` and ``crr`` results are quoted in ``cmprsk_printout.yaml`` (:func:`cmprsk_printout`).
+    """
+    df = pd.read_csv(dataset_path("cmprsk_example"), float_precision="round_trip")
+    df["cv1"] = df["cv1"].astype("Float64")
+    return df
+
+
+def cmprsk_printout() -> dict:
+    """The ``cuminc`` and ``crr`` results R printed for :func:`load_cmprsk_example` (``cmprsk_printout.yaml``)."""
+    import yaml
+
+    return yaml.safe_load(resources.files(__package__).joinpath("cmprsk_printout.yaml").read_text())
 
 
 def load_veteran() -> pd.DataFrame:
