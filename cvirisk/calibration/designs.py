@@ -34,7 +34,6 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from cvirisk.analysis.log import DEEP
 from cvirisk.calibration.estimators import (
     Estimate,
     Z,
@@ -47,6 +46,7 @@ from cvirisk.calibration.estimators import (
     proportion,
     status_at,
 )
+from cvirisk.outcomes.log import DEEP, is_event
 
 __all__ = [
     "SimulationPlan",
@@ -135,7 +135,7 @@ def summarize_ulcer_onset_age(sim: Simulated) -> dict[str, Estimate]:
     whose first ulcer (the first ``finding ulcer`` in either leg) came before 65 and before 40.
     """
     ev = sim.events
-    first = ev[(ev["event"] == "finding") & (ev["detail"] == "ulcer") & (ev["t"] <= 0)].groupby("person_id")["age"].min()
+    first = ev[is_event(ev, "finding", "ulcer") & (ev["t"] <= 0).to_numpy()].groupby("person_id")["age"].min()
     co = sim.cohort.set_index("person_id")
     w = co["weight"].reindex(first.index).to_numpy(float) if "weight" in co.columns else None
     age = first.to_numpy(float)
@@ -249,13 +249,13 @@ def summarize_prandoni(sim: Simulated) -> dict[str, Estimate]:
     d = ev[(ev["t"] >= 0) & (ev["event"] == "dvt") & ~ev["person_id"].isin(list(prior))]
     first = d.groupby("person_id")["t"].min()
     ids = first.index.to_numpy()
-    pts = ev[(ev["event"] == "valve_failure") & (ev["detail"].astype(str) == "deep_post_thrombotic") & (ev["t"] >= 0)]
+    pts = ev[is_event(ev, "valve_failure", "deep_post_thrombotic") & (ev["t"] >= 0).to_numpy()]
     pts_t = pts.groupby("person_id")["t"].min().reindex(ids).to_numpy()
     end = follow_up_end(ev, ids, sim.years).to_numpy()
     w = co.set_index("person_id")["weight"].reindex(ids).to_numpy(float) if "weight" in co.columns else None
     est = cumulative_incidence_after_index(first.to_numpy(), pts_t, end, (2.0, 5.0, 8.0), weights=w)
     # post-thrombotic damage can only strike competent deep valves: how many were already incompetent?
-    deep = ev[(ev["event"] == "valve_failure") & ev["detail"].astype(str).isin(list(DEEP))]
+    deep = ev[is_event(ev, "valve_failure", DEEP)]
     deep_t = deep.groupby("person_id")["t"].min().reindex(ids).to_numpy()
     ww = np.ones(len(ids)) if w is None else w
     already = float(np.average(deep_t <= first.to_numpy(), weights=ww)) if len(ids) else float("nan")
@@ -289,12 +289,13 @@ def _recurrence_after_healing(sim: Simulated) -> dict[str, Estimate]:
     if "leg" not in ev.columns:  # a log without legs has no per-leg healings
         return {}
     legs = ev[ev["leg"].astype(str) != ""]
-    healed = legs[(legs["event"] == "finding") & (legs["detail"] == "ulcer_healed") & (legs["t"] >= 0)]
+    healed = legs[is_event(legs, "finding", "ulcer_healed") & (legs["t"] >= 0).to_numpy()]
     if healed.empty:
         return {}
-    recur = legs[(legs["event"] == "finding") & (legs["detail"] == "ulcer_recurred")]
-    ops = legs[(legs["event"] == "surgery") & (legs["detail"] == "done")]
-    comp = ev[ev["event"] == "compression"]
+    recur = legs[is_event(legs, "finding", "ulcer_recurred")]
+    ops = legs[is_event(legs, "surgery", "done")]
+    comp = ev[is_event(ev, "compression")]
+    comp = comp.assign(wearing=is_event(comp, "compression", "start"))
     ids = healed["person_id"].to_numpy()
     th = healed["t"].to_numpy(float)
     leg = healed["leg"].astype(str).to_numpy()
@@ -310,7 +311,7 @@ def _recurrence_after_healing(sim: Simulated) -> dict[str, Estimate]:
     wearing = np.zeros(len(healed), bool)
     for i, (p, t) in enumerate(zip(ids, th, strict=True)):
         c = comp[(comp["person_id"] == p) & (comp["t"] <= t)]
-        wearing[i] = len(c) > 0 and str(c["detail"].iloc[-1]) == "start"
+        wearing[i] = len(c) > 0 and bool(c["wearing"].iloc[-1])
     operated = np.array([((ops["person_id"] == p) & (ops["leg"].astype(str) == lg) & (ops["t"] <= t)).any()
                          for p, lg, t in zip(ids, leg, th, strict=True)])
     out: dict[str, Estimate] = {}

@@ -110,7 +110,7 @@ def evaluate(
                 "sim_low": e.low if e is not None else float("nan"),
                 "sim_high": e.high if e is not None else float("nan"),
                 "sim_n": e.n if e is not None else float("nan"),
-                "sim_detail": "; ".join(f"{k} {v}" for k, v in e.detail.items()) if e is not None else "",
+                "sim_detail": "; ".join(f"{k} {v}" for k, v in e.notes.items()) if e is not None else "",
                 "distance": target_distance(sim, t["value"], lo, hi),
                 "within": ok,
                 "rule": rule,

@@ -22,7 +22,15 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from cvirisk.analysis.log import DEEP, SUPERFICIAL, person_mask, person_rows
+from cvirisk.outcomes.log import (
+    ceap_class,
+    findings,
+    is_event,
+    person_mask,
+    person_rows,
+    superficial_reflux,
+    valve_systems,
+)
 
 __all__ = [
     "Estimate",
@@ -48,10 +56,15 @@ class Estimate:
     low: float
     high: float
     n: float = float("nan")
-    detail: dict = field(default_factory=dict, compare=False)
+    notes: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def detail(self) -> dict:
+        """Old name of :attr:`notes`."""
+        return self.notes
 
     def scaled(self, factor: float) -> Estimate:
-        return Estimate(self.value * factor, self.low * factor, self.high * factor, self.n, self.detail)
+        return Estimate(self.value * factor, self.low * factor, self.high * factor, self.n, self.notes)
 
 
 def _weights(cohort: pd.DataFrame | None, ids: np.ndarray) -> np.ndarray:
@@ -81,9 +94,9 @@ def proportion(flags: np.ndarray, weights: np.ndarray | None = None, scale: floa
     return Estimate(p * scale, max(centre - half, 0.0) * scale, min(centre + half, 1.0) * scale, n_eff)
 
 
-def ceap_number(detail: pd.Series) -> pd.Series:
-    """``"C4"`` / ``"C4a"`` -> 4 (NaN when unparseable)."""
-    return pd.to_numeric(detail.astype(str).str.extract(r"C(\d)", expand=False), errors="coerce")
+def ceap_number(labels: pd.Series) -> pd.Series:
+    """``"C4"`` / ``"C4a"`` -> 4 (NaN when unparseable); :func:`cvirisk.outcomes.log.ceap_class`."""
+    return ceap_class(labels)
 
 
 def follow_up_end(events: pd.DataFrame, ids: np.ndarray, years: float) -> pd.Series:
@@ -110,40 +123,31 @@ def status_at(events: pd.DataFrame, person_ids: Sequence[int] | np.ndarray, t0: 
     out = pd.DataFrame(index=pd.Index(ids, name="person_id"))
     ce = person_rows(ev)
     ce = ce[ce["event"] == "ceap"]
-    num = ceap_number(ce["detail"])
-    ce = ce.assign(num=num.to_numpy())
+    ce = ce.assign(num=ceap_class(ce).to_numpy())
     last = ce.groupby("person_id", sort=False)["num"].last()
     out["ceap"] = last.reindex(ids).fillna(0).astype(int).to_numpy()
     below = ce[ce["num"] < 3].groupby("person_id")["num"].max()
     out["max_below_c3"] = below.reindex(ids).fillna(0).astype(int).to_numpy()
-    fd = ev[ev["event"] == "finding"]
-    det = fd["detail"].astype(str).str.lower()
-    var_ids = set(ce.loc[ce["num"] == 2, "person_id"]) | set(fd.loc[det.str.startswith("varic"), "person_id"])
+    fd = findings(ev)
+    name = fd["name"].str.lower()
+    var_ids = set(ce.loc[ce["num"] == 2, "person_id"]) | set(fd.loc[name.str.startswith("varic"), "person_id"])
     out["varicose"] = out.index.isin(list(var_ids))
     # edema present: the last edema-related finding is an onset (not "edema_resolved"/"no_edema")
-    ed = fd[det.str.contains("edema") & ~det.str.contains("lymph")]
+    ed = fd[name.str.contains("edema") & ~name.str.contains("lymph")]
     if len(ed):
-        d = ed["detail"].astype(str).str.lower()
-        onset = ~(d.str.contains("resolv") | d.str.startswith("no_") | d.str.contains("gone"))
+        onset = ~(ed["resolved"] | ed["name"].str.lower().str.startswith("no_"))
         # per leg: the leg's last edema finding; the person has edema when either leg does
         last_on = onset.groupby([ed["person_id"].to_numpy(), ed["leg"].astype(str).to_numpy()]).last()
         last_on = last_on.groupby(level=0).max()
         out["edema"] = last_on.astype(float).reindex(ids).fillna(0.0).to_numpy() > 0.5
     else:
         out["edema"] = False
-    vf = ev[ev["event"] == "valve_failure"]
-    vdet = vf["detail"].astype(str)
+    vf = valve_systems(ev)
     # superficial reflux is present unless superficial surgery came after the last failure
-    sup_ev = ev[
-        ((ev["event"] == "valve_failure") & ev["detail"].astype(str).isin(list(SUPERFICIAL)))
-        | ((ev["event"] == "surgery") & (ev["detail"].astype(str) == "done"))
-    ]
-    sup_last = (sup_ev["event"] == "valve_failure").groupby(
-        [sup_ev["person_id"].to_numpy(), sup_ev["leg"].astype(str).to_numpy()]).last().groupby(level=0).max()
+    sup_last = superficial_reflux(ev).groupby(level=0).max()
     out["superficial"] = sup_last.astype(float).reindex(ids).fillna(0.0).to_numpy() > 0.5
-    deep = set(vf.loc[vdet.isin(list(DEEP)), "person_id"])
-    out["deep"] = out.index.isin(list(deep))
-    out["post_thrombotic"] = out.index.isin(list(set(vf.loc[vdet == "deep_post_thrombotic", "person_id"])))
+    out["deep"] = out.index.isin(list(set(vf.loc[vf["deep"], "person_id"])))
+    out["post_thrombotic"] = out.index.isin(list(set(vf.loc[vf["post_thrombotic"], "person_id"])))
     out["dvt"] = out.index.isin(list(set(ev.loc[ev["event"] == "dvt", "person_id"])))
     out["dead"] = out.index.isin(list(set(ev.loc[ev["event"] == "death", "person_id"])))
     return out
@@ -186,9 +190,9 @@ def new_onset_among_survivors(
     if onset == "varicose":
         ce = person_rows(ev)
         ce = ce[ce["event"] == "ceap"]
-        fd = ev[ev["event"] == "finding"]
-        hit = set(ce.loc[ceap_number(ce["detail"]) == 2, "person_id"]) | set(
-            fd.loc[fd["detail"].astype(str).str.lower().str.startswith("varic"), "person_id"]
+        fd = findings(ev)
+        hit = set(ce.loc[(ceap_class(ce) == 2).to_numpy(), "person_id"]) | set(
+            fd.loc[fd["name"].str.lower().str.startswith("varic"), "person_id"]
         )
     else:
         hit = set(ev.loc[ev["event"] == onset, "person_id"])
@@ -320,17 +324,22 @@ def episode_rates(
     kinds = ["ceap", "compression", "surgery", "death", "exit"]
     # the person's classes and care; operations on either leg count for the person
     keep = events["event"].isin(kinds) & (person_mask(events) | (events["event"] == "surgery"))
-    ev = events[keep][["person_id", "t", "event", "detail"]].copy()
+    kept = events[keep]
+    ev = kept[["person_id", "t", "event"]].assign(
+        _cls=ceap_class(kept).to_numpy(),
+        _on=is_event(kept, "compression", "start*"),
+        _off=is_event(kept, "compression", "stop*"),
+        _done=is_event(kept, "surgery", "done*"),
+    )
     ev = ev.reset_index(drop=True)
     ev["_o"] = np.arange(len(ev))
     ev = ev.sort_values(["person_id", "t", "_o"], kind="stable")
-    det = ev["detail"].astype(str).str.lower()
-    cls = ceap_number(ev["detail"]).where(ev["event"] == "ceap")
+    cls = ev["_cls"]
     comp = pd.Series(np.nan, index=ev.index)
-    comp[(ev["event"] == "compression") & det.str.startswith("start")] = 1.0
-    comp[(ev["event"] == "compression") & det.str.startswith("stop")] = 0.0
+    comp[ev["_on"]] = 1.0
+    comp[ev["_off"]] = 0.0
     surg = pd.Series(np.nan, index=ev.index)
-    surg[(ev["event"] == "surgery") & det.str.startswith("done")] = 1.0
+    surg[ev["_done"]] = 1.0
     g = ev["person_id"]
     ev["cls"] = cls.groupby(g).ffill().fillna(0)
     ev["comp"] = comp.groupby(g).ffill().fillna(0)

@@ -37,7 +37,7 @@ import pandas as pd
 
 __all__ = [
     "person_rows", "person_mask", "leg_rows", "labels", "is_event", "select_events", "ceap_class",
-    "ceap_subclass", "valve_systems", "surgery_waits", "exits", "entries", "death_causes", "findings",
+    "ceap_subclass", "valve_systems", "superficial_reflux", "surgery_waits", "exits", "entries", "death_causes", "findings",
     "covariate_changes", "SUPERFICIAL", "DEEP",
 ]  # fmt: skip
 
@@ -154,6 +154,23 @@ def valve_systems(events: pd.DataFrame) -> pd.DataFrame:
         "cause": cause.to_numpy(), "superficial": cause.isin(SUPERFICIAL).to_numpy(),
         "deep": cause.isin(DEEP).to_numpy(), "post_thrombotic": (cause == "deep_post_thrombotic").to_numpy(),
     }, index=vf.index)  # fmt: skip
+
+
+def superficial_reflux(events: pd.DataFrame) -> pd.Series:
+    """Whether each leg's superficial reflux is open, by ``(person_id, leg)``: the leg's last word.
+
+    A superficial (or congenital) valve failure opens it, an operation (``surgery done``) closes
+    it; legs with neither are absent. Rows are read in log order.
+    """
+    on, off = is_event(events, "valve_failure", SUPERFICIAL), is_event(events, "surgery", "done")
+    rows = events[on | off]
+    leg = rows["leg"].astype(str).to_numpy() if "leg" in rows.columns else np.full(len(rows), "")
+    return (
+        pd.Series(on[on | off])
+        .groupby([rows["person_id"].to_numpy(), leg])
+        .last()
+        .rename("superficial_reflux")
+    )
 
 
 def surgery_waits(events: pd.DataFrame) -> pd.Series:

@@ -31,8 +31,8 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from cvirisk.analysis.log import person_mask
 from cvirisk.exceptions import InputError
+from cvirisk.outcomes.log import ceap_class, covariate_changes, entries, exits, person_rows
 
 __all__ = [
     "ENDPOINTS",
@@ -65,11 +65,6 @@ def _check_log(events: pd.DataFrame) -> None:
         raise InputError(f"event log: missing column(s) {', '.join(missing)}")
 
 
-def _ceap_class(detail: pd.Series) -> pd.Series:
-    """Numeric CEAP class from details like ``C3``, ``C4a`` (NaN when not a class)."""
-    return pd.to_numeric(detail.astype(str).str.extract(r"^C(\d)", expand=False), errors="coerce")
-
-
 def endpoint_times(events: pd.DataFrame, endpoint: str) -> pd.DataFrame:
     """First ``t`` and ``age`` of an endpoint per person (persons without it are absent).
 
@@ -79,9 +74,9 @@ def endpoint_times(events: pd.DataFrame, endpoint: str) -> pd.DataFrame:
     _check_log(events)
     kind = events["event"]  # plain comparisons work for str, object and categorical columns
     if endpoint in ("C2", "C3+", "ulcer"):
-        ceap = events.loc[(kind == "ceap").to_numpy() & person_mask(events), ["person_id", "t", "age", "detail"]]
+        ceap = person_rows(events)
         threshold = {"C2": 2, "C3+": 3, "ulcer": 6}[endpoint]
-        hits = ceap.loc[(_ceap_class(ceap["detail"]) >= threshold).to_numpy(), ["person_id", "t", "age"]]
+        hits = ceap.loc[(ceap_class(ceap) >= threshold).to_numpy(), ["person_id", "t", "age"]]
     elif endpoint in ("dvt", "death"):
         hits = events.loc[(kind == endpoint).to_numpy(), ["person_id", "t", "age"]]
     else:
@@ -90,17 +85,15 @@ def endpoint_times(events: pd.DataFrame, endpoint: str) -> pd.DataFrame:
 
 
 def _window(events: pd.DataFrame, origin: str) -> pd.DataFrame:
-    """Start and end of observation per person: ``t0, age0, t1, age1, exit_detail``."""
-    kind = events["event"]
+    """Start and end of observation per person: ``t0, age0, t1, age1, exit_reason``."""
     start_detail = {"baseline": "baseline", "history": "history_start"}.get(origin)
     if start_detail is None:
         raise InputError(f"origin must be 'baseline' or 'history', not {origin!r}")
-    entries = events.loc[(kind == "entry").to_numpy(), ["person_id", "t", "age", "detail"]]
-    entries = entries.loc[(entries["detail"].astype(str) == start_detail).to_numpy(), ["person_id", "t", "age"]]
-    start = entries.groupby("person_id").first().rename(columns={"t": "t0", "age": "age0"})
-    exits = events.loc[(kind == "exit").to_numpy(), ["person_id", "t", "age", "detail"]]
-    end = exits.sort_values("t").groupby("person_id").last()
-    end = end.rename(columns={"t": "t1", "age": "age1", "detail": "exit_detail"})
+    first = entries(events, start_detail)[["person_id", "t", "age"]]
+    start = first.groupby("person_id").first().rename(columns={"t": "t0", "age": "age0"})
+    last = exits(events)[["person_id", "t", "age", "reason"]]
+    end = last.sort_values("t").groupby("person_id").last()
+    end = end.rename(columns={"t": "t1", "age": "age1", "reason": "exit_reason"})
     win = start.join(end, how="inner")
     if len(win) < len(start):
         raise InputError(f"event log: {len(start) - len(win)} person(s) have an entry but no exit event")
@@ -251,11 +244,10 @@ def baseline_features(persons: pd.DataFrame) -> pd.DataFrame:
 
 
 def _covariate_changes(events: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
-    cov = events.loc[(events["event"] == "covariate").to_numpy(), ["person_id", "t", "detail"]]
-    parts = cov["detail"].astype(str).str.split("=", n=1, expand=True)
-    if parts.shape[1] < 2:
+    cov = covariate_changes(events).rename(columns={"setting": "value"})
+    cov = cov.loc[(cov["value"] != "").to_numpy()]  # a setting (smoking=former), not a number (bmi)
+    if cov.empty:
         return pd.DataFrame(columns=["person_id", "t", "name", "value"])
-    cov = cov.assign(name=parts[0], value=parts[1])
     return cov.loc[cov["name"].isin(names)]
 
 
