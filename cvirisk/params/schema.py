@@ -344,6 +344,77 @@ class Care(_Node):
         return self
 
 
+class Utilities(_Node):
+    """EQ-5D index by the person's CEAP class (C0-C5) and while an ulcer is open (C6)."""
+
+    C0: Q[float]
+    C1: Q[float]
+    C2: Q[float]
+    C3: Q[float]
+    C4: Q[float]
+    C5: Q[float]
+    open_ulcer: Q[float]
+
+    @model_validator(mode="after")
+    def _at_most_one(self) -> Utilities:
+        for name, q in self:
+            if not q.value <= 1.0:
+                raise ValueError(f"{name}: a utility must be at most 1 (full health), got {q.value}")
+        return self
+
+
+class UtilityDecrements(_Node):
+    dvt: Q[float]
+    pe: Q[float]
+    post_thrombotic_syndrome: Q[float]
+
+    _p = field_validator("dvt", "pe", "post_thrombotic_syndrome")(classmethod(lambda cls, q: _probability(q)))
+
+
+class EpisodeYears(_Node):
+    dvt: Q[float]
+    pe: Q[float]
+
+    _p = field_validator("dvt", "pe")(classmethod(lambda cls, q: _non_negative(q, "episode_years")))
+
+
+class Costs(_Node):
+    duplex_scan: Q[float]
+    compression_per_year: Q[float]
+    surgery: Q[float]
+    ulcer_care_per_week: Q[float]
+    infection: Q[float]
+    dvt_treatment: Q[float]
+    pe_treatment: Q[float]
+
+    @model_validator(mode="after")
+    def _non_negative(self) -> Costs:
+        for name, q in self:
+            _non_negative(q, name)
+        _finite_leaves(self.model_dump(exclude_none=True), "")
+        return self
+
+
+class Economics(_Node):
+    """Utilities, costs (``currency`` at ``price_year`` prices) and annual discount rates."""
+
+    currency: Q[str]
+    price_year: Q[int]
+    discount_rate_costs_per_year: Q[float]
+    discount_rate_effects_per_year: Q[float]
+    utilities: Utilities
+    utility_decrements: UtilityDecrements
+    episode_years: EpisodeYears
+    costs: Costs
+
+    @model_validator(mode="after")
+    def _rates(self) -> Economics:
+        for name in ("discount_rate_costs_per_year", "discount_rate_effects_per_year"):
+            if not 0.0 <= getattr(self, name).value < 1.0:
+                raise ValueError(f"{name} must be in [0, 1), got {getattr(self, name).value}")
+        return self
+
+
 class Params(_Node):
     """All parameters of cvirisk: cohort distributions, natural history, care."""
 
@@ -355,3 +426,4 @@ class Params(_Node):
     natural_history: NaturalHistory
     thrombosis: Thrombosis
     care: Care
+    economics: Economics
