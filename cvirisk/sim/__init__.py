@@ -53,6 +53,22 @@ def manifest_for(params, seed: int, replication: int, years: float, engine: str,
     }
 
 
+def _start_engine(show: bool) -> None:
+    """Compile the engine or load it from the cache, once a process, saying so when ``show``."""
+    import sys
+
+    from cvirisk.progress import track
+    from cvirisk.sim.compiled import engine_ready, prepare_engine
+
+    if engine_ready():
+        return
+    for _ in track(range(1), 1, "compiled engine: compiling or loading the cache (first run only)", show=show):
+        info = prepare_engine()
+    if show:
+        how = "compiled" if info["compiled"] else "loaded from the cache"
+        print(f"cvirisk: compiled engine {how} in {info['seconds']:.1f} s (cache: {info['cache_dir']})", file=sys.stderr)
+
+
 def simulate(
     cohort: pd.DataFrame,
     params=None,
@@ -123,6 +139,8 @@ def simulate(
     young = cohort["age"].to_numpy(float) < hs
     if young.any():
         raise CohortError(f"cohort: column 'age': below the history start age {hs:g} in row {int(np.flatnonzero(young)[0]) + 1}")
+    if engine == "fast":
+        _start_engine(show=progress is True)
     callback = progress if callable(progress) else None
     bar = None
     if progress is True:

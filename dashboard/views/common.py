@@ -91,6 +91,11 @@ def simulated(params_hash: str, seed: int, n: int, years: int, engine: str, repl
     progress and hits show nothing.
     """
     params = default_params() if _params is None else _params
+    from cvirisk.sim.compiled import engine_ready, prepare_engine
+
+    if engine == "fast" and not engine_ready():  # once a server process: say so rather than hang
+        with st.spinner("Compiling the simulation engine (first run only; later runs load it from the cache)"):
+            prepare_engine()
     bar = st.progress(0.0, text=f"Simulating {n:,} persons ({engine} engine)")
 
     def report(done: int, total: int) -> None:
