@@ -27,8 +27,13 @@ CATCHMENT = 300
 
 @pytest.fixture(scope="module")
 def params():
-    return load_params(overrides={**BUSY_WAITING_LIST, "care.surgery_operations_per_year_per_100000": 1000.0,
-                                  "care.surgery_catchment_population": CATCHMENT})
+    return load_params(
+        overrides={
+            **BUSY_WAITING_LIST,
+            "care.surgery_operations_per_year_per_100000": 1000.0,
+            "care.surgery_catchment_population": CATCHMENT,
+        }
+    )
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +64,10 @@ def test_every_catchment_has_a_busy_list(whole):
 def test_chunked_runs_give_the_single_run_bytes(cohort, params, whole, chunk_size, tmp_path):
     spec, events, res = _collected(cohort, params, tmp_path, chunk_size)
     # chunks end on catchment boundaries: 450 rows round down to one catchment of 300
-    assert spec.bounds == {300: (0, 300, 600, 900), 450: (0, 300, 600, 900), 600: (0, 600, 900)}[chunk_size]
+    assert (
+        spec.bounds
+        == {300: (0, 300, 600, 900), 450: (0, 300, 600, 900), 600: (0, 600, 900)}[chunk_size]
+    )
     pd.testing.assert_frame_equal(events, whole.events, check_exact=True)
     assert parquet_bytes(events) == parquet_bytes(whole.events)
     persons = read_persons(res.persons_path, seed=SEED, replication=0, draw=0)
@@ -68,20 +76,32 @@ def test_chunked_runs_give_the_single_run_bytes(cohort, params, whole, chunk_siz
 
 def test_the_catchment_decides_the_waits(cohort, params, whole):
     # one list for all 900 (the same capacity per head) pools the queue: other events
-    pooled = simulate(cohort, params=load_params(overrides={**BUSY_WAITING_LIST,
-                      "care.surgery_operations_per_year_per_100000": 1000.0}), seed=SEED, years=YEARS)
-    assert len(pooled.events) != len(whole.events) or not np.array_equal(pooled.events["t"], whole.events["t"])
+    pooled = simulate(
+        cohort,
+        params=load_params(
+            overrides={**BUSY_WAITING_LIST, "care.surgery_operations_per_year_per_100000": 1000.0}
+        ),
+        seed=SEED,
+        years=YEARS,
+    )
+    assert len(pooled.events) != len(whole.events) or not np.array_equal(
+        pooled.events["t"], whole.events["t"]
+    )
 
 
 def test_a_catchment_larger_than_a_chunk_is_kept_whole(cohort, params):
     spec = RunSpec.build(cohort, params=params, years=YEARS, chunk_size=100)
     assert spec.bounds == (0, 300, 600, 900)
-    unlimited = RunSpec.build(cohort, params=params, years=YEARS, chunk_size=100, surgery_approximation="unlimited")
+    unlimited = RunSpec.build(
+        cohort, params=params, years=YEARS, chunk_size=100, surgery_approximation="unlimited"
+    )
     assert unlimited.bounds == () and unlimited.n_chunks == 9
 
 
 def test_parquet_cohort_chunks_follow_the_ids(cohort, params, tmp_path):
-    shifted = cohort.assign(person_id=cohort["person_id"] + 150)  # catchments 0 (150 persons) .. 3 (150)
+    shifted = cohort.assign(
+        person_id=cohort["person_id"] + 150
+    )  # catchments 0 (150 persons) .. 3 (150)
     path = write_cohort_parquet(FrameCohort(shifted), tmp_path / "c.parquet", block=200)
     spec = RunSpec.build(ParquetCohort(str(path)), params=params, years=YEARS, chunk_size=400)
     assert spec.bounds == (0, 150, 450, 750, 900)

@@ -24,17 +24,32 @@ SCRIPT = "import json; from cvirisk.sim.compiled import prepare_engine; print(js
 
 def _fresh_process(root: Path) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("NUMBA_")}
-    env.update(PYTHONPATH=str(root / "install"), XDG_CACHE_HOME=str(root / "cache"), HOME=str(root / "home"))
-    out = subprocess.run([sys.executable, "-c", SCRIPT], cwd=root, env=env, capture_output=True, text=True,
-                         check=True, timeout=300)
+    env.update(
+        PYTHONPATH=str(root / "install"),
+        XDG_CACHE_HOME=str(root / "cache"),
+        HOME=str(root / "home"),
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", SCRIPT],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 @pytest.mark.slow
 def test_a_read_only_install_caches_in_the_user_cache(tmp_path):
     package = Path(cvirisk.__file__).parent
-    shutil.copytree(package, tmp_path / "install" / "cvirisk", ignore=shutil.ignore_patterns("__pycache__"))
-    (tmp_path / "install" / "cvirisk" / "sim" / "compiled" / "__pycache__").write_text("not a folder")
+    shutil.copytree(
+        package, tmp_path / "install" / "cvirisk", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    (tmp_path / "install" / "cvirisk" / "sim" / "compiled" / "__pycache__").write_text(
+        "not a folder"
+    )
     first = _fresh_process(tmp_path)
     target = tmp_path / "cache" / "cvirisk" / "numba"
     assert first["cache_dir"] == str(target) and first["compiled"]

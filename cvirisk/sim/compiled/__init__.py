@@ -43,7 +43,10 @@ def _choose_cache_dir() -> str | None:
         return None
     home = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     uid = os.getuid() if hasattr(os, "getuid") else getpass.getuser()
-    for candidate in (Path(home, "cvirisk", "numba"), Path(tempfile.gettempdir(), f"cvirisk-numba-{uid}")):
+    for candidate in (
+        Path(home, "cvirisk", "numba"),
+        Path(tempfile.gettempdir(), f"cvirisk-numba-{uid}"),
+    ):
         if _writable(candidate):
             return str(candidate)
     return None  # nowhere to write: numba compiles in every process (it warns)
