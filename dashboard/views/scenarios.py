@@ -1,186 +1,456 @@
-"""Scenarios page: risk factors, interventions and capacity against the shipped baseline."""
+"""Scenarios page: interventions against the shipped baseline, as the library compares them.
+
+Layout only. The controls describe a :class:`cvirisk.scenarios.Scenario` (``views.controls``);
+:func:`cvirisk.scenarios.compare` runs it against the baseline with common random numbers and
+summarises the paired differences; the outcomes, their definitions and units are the outcome
+vocabulary's (:mod:`cvirisk.outcomes`); PSA and the tornado are
+:func:`cvirisk.scenarios.psa.run_psa` and :func:`~cvirisk.scenarios.psa.one_way`. The page
+computes no outcome and no interval of its own: ``tests/dashboard`` checks that what it shows
+equals what the library gives for the same seed.
+"""
 
 from __future__ import annotations
 
 import io
 import json
+import math
 import zipfile
 
 import numpy as np
 import pandas as pd
 import streamlit as st
+from scipy import stats
 
 import cvirisk
-from cvirisk import analysis
-from cvirisk.exceptions import InputError, UnsupportedError
+from cvirisk import outcomes as vocabulary
+from cvirisk.exceptions import InputError
 from cvirisk.plots import difference_figure, scenario_comparison_figure
+from cvirisk.scenarios import compare, load_scenario, paired_interval, scenario_from_dict
+from cvirisk.scenarios.plots import tornado_figure
+from cvirisk.scenarios.psa import one_way, run_psa
 
-from . import common
-from .controls import CONTROLS, bounds, current, overrides_for
+from . import common, precision
+from .controls import CONTROLS, NotOnControls, bounds, current, scenario_for, values_for
 
-#: Outcomes shown per arm: (label, kind) where kind "share" is a percentage at end of follow-up.
-PREVALENCE_OUTCOMES = {
-    "C2+ varicose veins": lambda p: p["varicose_veins"],
-    "C3+ CVI": lambda p: p[["C3", "C4", "C5", "C6"]].sum(axis=1),
-    "C5-C6 ulcer (healed or active)": lambda p: p[["C5", "C6"]].sum(axis=1),
-}
-RATE_OUTCOMES = {
-    "ulcer openings": ("ceap", "C6"),
-    "DVT": ("dvt", None),
-    "calcification": ("calcification", None),
-    "deaths": ("death", None),
-}
-
-
-def outcomes(result, years: float) -> dict[str, float]:
-    """Outcomes of one run: prevalences (percent) at the end of follow-up and rates per 1000 person-years."""
-    ev = result.events
-    prev = analysis.prevalence(ev, result.persons, t=float(years), by=())
-    out = {f"{name} at end (%)": 100.0 * float(f(prev).iloc[0]) for name, f in PREVALENCE_OUTCOMES.items()}
-    for name, (kind, detail) in RATE_OUTCOMES.items():
-        inc = analysis.incidence(ev, kind, detail, start=0.0)
-        out[f"{name} per 1000 PY"] = float(inc["rate"].iloc[0])
-    waits = analysis.surgery_waits(ev)
-    waits = waits[waits["t_referred"] >= 0]
-    out["surgery wait (years, mean)"] = float(waits["wait_years"].mean()) if len(waits) else 0.0
-    return out
+CUSTOM = "custom (the controls below)"
+#: The scenario the page opens with: the worked cost-effectiveness example of docs/economics.md.
+DEFAULT_SCENARIO = "surgical_capacity_doubled"
+#: Units whose outcomes get a bar chart of both arms: prevalences and rates.
+CHART_UNITS = {"% of persons alive": "Prevalence at end of follow-up (%)",
+               "per 1,000 person-years": "Rates per 1,000 person-years"}  # fmt: skip
+#: Columns of the table shown (the library's comparison table with the vocabulary's words).
+SHOWN = [
+    "outcome",
+    "label",
+    "unit",
+    "baseline",
+    "scenario",
+    "difference",
+    "95% low",
+    "95% high",
+    "note",
+]
+#: PSA draws offered (each draw runs both arms once).
+PSA_DRAWS = (10, 20, 50, 100)
 
 
-def _interval(values: np.ndarray) -> tuple[float, float, float]:
-    """Mean and t-based 95% interval over replications (cvirisk.scenarios.paired_interval)."""
-    from cvirisk.scenarios import paired_interval
-
-    mean, low, high, _sd = paired_interval(values)
-    return mean, low, high
+# ---------------------------------------------------------------- library calls, cached
 
 
-def summarise(per_rep: pd.DataFrame) -> pd.DataFrame:
-    """Baseline, scenario and paired difference (common random numbers) with 95% intervals."""
+def _progress(text: str):
+    bar = st.progress(0.0, text=text)
+
+    def report(done: int, total: int) -> None:
+        bar.progress(min(done / max(total, 1), 1.0), text=f"{text}: {done} of {total}")
+
+    return bar, report
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def compared(
+    scenario_json: str,
+    params_hash: str,
+    seed: int,
+    n: int,
+    years: int,
+    engine: str,
+    replications: int,
+    *,
+    _params=None,
+):
+    """:func:`cvirisk.scenarios.compare` of one scenario (given as JSON) against the baseline; cached."""
+    scenario = scenario_from_dict(json.loads(scenario_json), "dashboard controls")
+    bar, report = _progress(
+        f"Running {replications} replications of baseline and scenario ({n:,} persons)"
+    )
+    result = compare([scenario], params=_params, n=n, seed=seed, replications=replications, years=years,
+                     engine=engine, progress=report)  # fmt: skip
+    bar.empty()
+    return result
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def psa_of(
+    scenario_json: str,
+    params_hash: str,
+    seed: int,
+    n: int,
+    years: int,
+    engine: str,
+    draws: int,
+    *,
+    _params=None,
+):
+    """:func:`cvirisk.scenarios.psa.run_psa` with ``draws`` draws, one replication a draw; cached."""
+    scenario = scenario_from_dict(json.loads(scenario_json), "dashboard controls")
+    bar, report = _progress(f"PSA: {draws} parameter draws")
+    result = run_psa(
+        [scenario], _params, draws, seed=seed, progress=report, n=n, years=years, engine=engine
+    )
+    bar.empty()
+    return result
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def one_way_of(
+    scenario_json: str,
+    params_hash: str,
+    seed: int,
+    n: int,
+    years: int,
+    engine: str,
+    *,
+    _params=None,
+):
+    """:func:`cvirisk.scenarios.psa.one_way` over every uncertain parameter; cached."""
+    scenario = scenario_from_dict(json.loads(scenario_json), "dashboard controls")
+    bar, report = _progress(
+        "One-way analysis: each uncertain parameter at both ends of its interval"
+    )
+    result = one_way(
+        [scenario], _params, seed=seed, progress=report, n=n, years=years, engine=engine
+    )
+    bar.empty()
+    return result
+
+
+# ---------------------------------------------------------------- what is shown
+
+
+def shown_table(table: pd.DataFrame, engine: str) -> pd.DataFrame:
+    """The library's comparison table of one scenario in the vocabulary's words.
+
+    Numbers are the library's, unchanged. An outcome the engine does not model has no numbers
+    and the note "not modelled" (never a 0); an interval that crosses zero says so.
+    """
     rows = []
-    for outcome, part in per_rep.groupby("outcome", sort=False):
-        base = part[part["arm"] == "baseline"].sort_values("replication")["value"].to_numpy()
-        scen = part[part["arm"] == "scenario"].sort_values("replication")["value"].to_numpy()
-        b, s, d = _interval(base), _interval(scen), _interval(scen - base)
-        rows.append({"outcome": outcome, "baseline": b[0], "baseline 95% low": b[1], "baseline 95% high": b[2],
-                     "scenario": s[0], "scenario 95% low": s[1], "scenario 95% high": s[2],
-                     "difference": d[0], "difference 95% low": d[1], "difference 95% high": d[2]})
+    known = set(
+        vocabulary.names()
+    )  # derived rows (net monetary benefit, ICER) go to the cost-effectiveness table
+    for _, r in table[table["outcome"].isin(known)].iterrows():
+        o = vocabulary.get(r["outcome"])
+        modelled = o.modelled_by(engine)
+        values = [r["baseline"], r["scenario_value"], r["difference"], r["lower"], r["upper"]]
+        if not modelled:
+            values = [math.nan] * 5
+        note = ""
+        if not modelled:
+            note = f"not modelled by the {engine} engine"
+        elif not np.isfinite(r["difference"]):
+            note = "not defined (no events to average over)"
+        elif r["lower"] <= 0 <= r["upper"] and not (r["lower"] == r["upper"] == 0):
+            note = "interval crosses zero"
+        elif r["lower"] == r["upper"] == 0:
+            note = "no difference in any replication"
+        unit = (
+            r["unit"] if "unit" in r.index and r["unit"] else o.unit
+        )  # the library's, with its currency
+        rows.append(dict(zip(SHOWN, [o.name, o.label, unit, *values, note], strict=True)))
+    return pd.DataFrame(rows, columns=SHOWN)
+
+
+def _styled(shown: pd.DataFrame):
+    """Empty numbers read "not modelled" or "not defined", never 0."""
+    cols = ["baseline", "scenario", "difference", "95% low", "95% high"]
+    styler = shown.style.format(precision=3, subset=cols, na_rep="not defined")
+    not_modelled = shown.index[shown["note"].str.startswith("not modelled")]
+    if len(not_modelled):
+        styler = styler.format(
+            na_rep="not modelled", precision=3, subset=pd.IndexSlice[not_modelled, cols]
+        )
+    return styler
+
+
+def replications_to_separate(
+    sd: float, difference: float, level: float = 0.95, cap: int = 10_000
+) -> int | None:
+    """Fewest replications whose t interval of a mean difference of this size and spread excludes 0.
+
+    >>> replications_to_separate(1.0, 1.0)
+    7
+    """
+    if not (np.isfinite(sd) and np.isfinite(difference)) or difference == 0:
+        return None
+    for r in range(2, cap + 1):
+        if stats.t.ppf(0.5 + level / 2, r - 1) * sd / math.sqrt(r) < abs(difference):
+            return r
+    return None
+
+
+def _crossing_warning(table: pd.DataFrame, shown: pd.DataFrame, n: int) -> None:
+    crossing = shown[shown["note"] == "interval crosses zero"]
+    if crossing.empty:
+        return
+    lib = table.set_index("outcome")
+    parts = []
+    for _, r in crossing.iterrows():
+        need = replications_to_separate(float(lib.loc[r["outcome"], "sd"]), float(r["difference"]))
+        parts.append(
+            f"{r['label']} (about {need} replications)"
+            if need
+            else f"{r['label']} (no difference seen)"
+        )
+    st.warning(f"The 95% interval of the difference crosses zero for {len(parts)} of {len(shown)} outcomes: "
+               "these differences are not separated from Monte Carlo noise at this size. Replications of "
+               f"{n:,} persons needed if the effect and its spread are as measured here: " + "; ".join(parts) + ".",
+               icon="⚠️")  # fmt: skip
+
+
+def _arms(reps: pd.DataFrame, names: list[str]) -> pd.DataFrame:
+    """Each arm's mean and t interval over replications (the library's ``paired_interval``), long format."""
+    rows = []
+    for name in names:
+        part = reps[reps["outcome"] == name]
+        for arm, col in (("baseline", "baseline"), ("scenario", "scenario_value")):
+            mean, low, high, _sd = paired_interval(part[col])
+            rows.append({"outcome": vocabulary.get(name).label, "arm": arm, "estimate": mean, "lower": low,
+                         "upper": high})  # fmt: skip
     return pd.DataFrame(rows)
 
 
-def _long(summary: pd.DataFrame, outcomes_: list[str]) -> pd.DataFrame:
-    rows = []
-    for _, r in summary[summary["outcome"].isin(outcomes_)].iterrows():
-        for arm in ("baseline", "scenario"):
-            rows.append({"outcome": r["outcome"], "arm": arm, "estimate": r[arm],
-                         "lower": r[f"{arm} 95% low"], "upper": r[f"{arm} 95% high"]})
-    return pd.DataFrame(rows)
+def _relative(shown: pd.DataFrame) -> pd.DataFrame:
+    """Paired differences as percent of the baseline mean (outcomes with a zero or undefined baseline left out)."""
+    s = shown[
+        np.isfinite(shown["baseline"].astype(float)) & (shown["baseline"].astype(float).abs() > 0)
+    ]
+    scale = 100.0 / s["baseline"].astype(float)
+    return pd.DataFrame({"outcome": s["label"], "estimate": s["difference"] * scale, "lower": s["95% low"] * scale,
+                         "upper": s["95% high"] * scale})  # fmt: skip
 
 
-def _relative(summary: pd.DataFrame) -> pd.DataFrame:
-    """Paired differences as percent of the baseline mean (outcomes with a zero baseline left out)."""
-    s = summary[summary["baseline"].abs() > 0]
-    scale = 100.0 / s["baseline"]
-    return pd.DataFrame({"outcome": s["outcome"].str.replace(r" \(%\)| per 1000 PY", "", regex=True),
-                         "estimate": s["difference"] * scale, "lower": s["difference 95% low"] * scale,
-                         "upper": s["difference 95% high"] * scale})
+def _download(comparison, dictionary: pd.DataFrame, manifest: dict) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("comparison.csv", comparison.table.to_csv(index=False))
+        zf.writestr("comparison_dictionary.csv", dictionary.to_csv(index=False))
+        zf.writestr("replications.csv", comparison.replications.to_csv(index=False))
+        zf.writestr("manifest.json", json.dumps(manifest, indent=2, sort_keys=True, default=str))
+    return buf.getvalue()
+
+
+# ---------------------------------------------------------------- controls
+
+
+def _apply_shipped() -> None:
+    """Selectbox callback: show the picked shipped scenario on the controls (or reset them)."""
+    params = common.default_params()
+    pick = st.session_state.get("intervention", CUSTOM)
+    if pick == CUSTOM:
+        values = {c.key: current(c, params) for c in CONTROLS}
+    else:
+        try:
+            values = values_for(load_scenario(pick), params)
+        except NotOnControls:
+            return
+    for key, value in values.items():
+        st.session_state[key] = value
 
 
 def _controls(params) -> dict:
     values = {}
     for group in ("Risk factors", "Interventions", "Capacity"):
-        with st.expander(group, expanded=group == "Risk factors"):
+        with st.expander(group, expanded=True):
             for c in (c for c in CONTROLS if c.group == group):
                 lo, hi, step = bounds(c, params)
-                value = current(c, params)
+                if c.key not in st.session_state:
+                    st.session_state[c.key] = current(c, params)
                 if c.kind in ("count", "ceap_class"):
-                    values[c.key] = st.slider(c.label, int(lo), int(hi), int(value), int(step), key=c.key,
-                                              help=c.help or f"parameter {c.dotted}")
+                    st.session_state[c.key] = int(st.session_state[c.key])
+                    values[c.key] = st.slider(
+                        c.label, int(lo), int(hi), step=int(step), key=c.key, help=c.help
+                    )
                 else:
-                    values[c.key] = st.slider(c.label, float(lo), float(hi), float(value), float(step), key=c.key,
-                                              format=c.fmt, help=c.help or f"parameter {c.dotted}")
+                    st.session_state[c.key] = float(st.session_state[c.key])
+                    values[c.key] = st.slider(c.label, float(lo), float(hi), step=float(step), key=c.key,
+                                              format=c.fmt, help=c.help)  # fmt: skip
     return values
 
 
-def _download(per_rep: pd.DataFrame, summary: pd.DataFrame, manifest: dict) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr("outcomes_by_replication.csv", per_rep.to_csv(index=False))
-        zf.writestr("summary.csv", summary.to_csv(index=False))
-        zf.writestr("manifest.json", json.dumps(manifest, indent=2, sort_keys=True, default=str))
-    return buf.getvalue()
+def _replications(settings: common.Settings) -> int:
+    auto = (
+        precision.default_replications(settings.n)
+        if settings.engine == "fast"
+        else precision.MIN_REPLICATIONS
+    )
+    on = st.toggle("Replications from the measured precision", value=True, key="auto_replications",
+                   help=f"{precision.PERSONS_NEEDED:,} persons per arm separate the median shipped scenario's effect "
+                        "from zero (measured: dashboard/views/precision.py); at least "
+                        f"{precision.MIN_REPLICATIONS} replications.")  # fmt: skip
+    if on:
+        st.caption(
+            f"{auto} replications of {settings.n:,} persons"
+            + (
+                ""
+                if settings.engine == "fast"
+                else " (the reference engine is for checking, not precision)"
+            )
+        )
+        return auto
+    if "replications" not in st.session_state:
+        st.session_state["replications"] = auto
+    return int(
+        st.slider(
+            "Replications",
+            2,
+            40,
+            key="replications",
+            help="Independent replications (seed, replication 0..R-1) of both arms.",
+        )
+    )
+
+
+# ---------------------------------------------------------------- page
 
 
 def render(settings: common.Settings) -> None:
     st.header("Scenarios")
-    st.caption("Change risk factors, interventions or surgical capacity; the scenario and the shipped baseline "
-               "are simulated with the same random numbers (common random numbers), so differences are not noise. "
-               "Intervals are 95% Monte Carlo intervals over replications.")
-    base_params = common.default_params()
+    st.caption("An intervention against the shipped baseline, compared as `cvirisk scenario` compares it: both arms "
+               "simulate the same cohort with the same random numbers (common random numbers), replication by "
+               "replication, and each difference comes with a 95% t interval over replications. Counts are over "
+               "the simulated cohort; definitions and units are the outcome vocabulary's.")  # fmt: skip
+    params = common.default_params()
     left, right = st.columns([1, 2])
+    if "intervention" not in st.session_state:  # first visit: open on the worked example
+        st.session_state["intervention"] = (
+            DEFAULT_SCENARIO if DEFAULT_SCENARIO in common.library() else CUSTOM
+        )
+        _apply_shipped()
     with left:
-        values = _controls(base_params)
-        names = common.library()
-        intervention = None
-        if names:
-            pick = st.selectbox("Shipped intervention (cvirisk/scenarios/library)", ["(none)", *names],
-                                key="intervention", help="Applied to the scenario arm on top of the controls above.")
-            if pick != "(none)":
-                intervention = pick
-                st.caption(common.library_description(pick))
-        reps = st.slider("Replications", 2, 10, 3, key="replications",
-                         help="Independent replications (seed, replication 0..R-1) of both arms.")
-    overrides = overrides_for(values, base_params)
-    try:
-        scen_params = common.params_with(overrides)
-    except InputError as exc:
-        with right:
-            common.show_error(exc)
-        return
+        st.selectbox(
+            "Scenario",
+            [CUSTOM, *common.library()],
+            key="intervention",
+            on_change=_apply_shipped,
+            help="A shipped scenario (cvirisk/scenarios/library) is shown on the controls.",
+        )
+        values = _controls(params)
+        reps = _replications(settings)
+        reps_auto = bool(st.session_state.get("auto_replications", True))
+    pick = st.session_state.get("intervention", CUSTOM)
     with right:
-        changes = [f"`{k}`" for k in overrides] + ([f"shipped intervention `{intervention}`"] if intervention else [])
-        if changes:
-            st.markdown("**Scenario changes:** " + ", ".join(changes))
-        else:
-            st.info("The scenario equals the baseline: move a control on the left or pick a shipped intervention.")
-        hashes = {"baseline": cvirisk.params_hash(base_params), "scenario": cvirisk.params_hash(scen_params)}
-        arms = {"baseline": base_params, "scenario": scen_params}
-        progress = st.progress(0.0, text="Running replications")
-        rows, manifests = [], []
-        total = 2 * reps
         try:
-            for i, (arm, params) in enumerate((a, p) for a in arms for p in [arms[a]]):
-                for rep in range(reps):
-                    result = common.simulated(hashes[arm], settings.seed, settings.n, settings.years,
-                                              settings.engine, rep, intervention if arm == "scenario" else None,
-                                              _params=params)
-                    manifests.append({"arm": arm, **result.manifest})
-                    for outcome, value in outcomes(result, settings.years).items():
-                        rows.append({"arm": arm, "replication": rep, "outcome": outcome, "value": value})
-                    done = i * reps + rep + 1
-                    progress.progress(done / total, text=f"Ran {done} of {total} simulations")
-        except (InputError, UnsupportedError) as exc:
-            progress.empty()
+            scenario = _scenario(pick, values, params)
+        except InputError as exc:
             common.show_error(exc)
             return
-        progress.empty()
-        per_rep = pd.DataFrame(rows)
-        summary = summarise(per_rep)
-        prev = [o for o in summary["outcome"] if o.endswith("(%)")]
-        rates = [o for o in summary["outcome"] if o.endswith("per 1000 PY")]
-        st.plotly_chart(difference_figure(_relative(summary), title="Scenario against baseline, paired by replication "
-                                          "(common random numbers)"), key="scenario_difference")
-        st.plotly_chart(scenario_comparison_figure(_long(summary, prev), title="Prevalence at end of follow-up (%)"),
-                        key="scenario_prevalence")
-        st.plotly_chart(scenario_comparison_figure(_long(summary, rates), title="Rates per 1000 person-years"),
-                        key="scenario_rates")
-        order = ["outcome", "baseline", "scenario", "difference", "difference 95% low", "difference 95% high",
-                 "baseline 95% low", "baseline 95% high", "scenario 95% low", "scenario 95% high"]
-        st.dataframe(summary[order].round(3), hide_index=True, key="scenario_summary")
-        manifest = {"seed": settings.seed, "n": settings.n, "years": settings.years, "engine": settings.engine,
-                    "replications": reps, "params_hash": hashes, "overrides": overrides,
-                    "intervention": intervention, "runs": manifests}
-        st.download_button("Download results (CSV + manifest, zip)", _download(per_rep, summary, manifest),
-                           file_name=f"cvirisk_scenario_seed{settings.seed}.zip", mime="application/zip",
-                           key="download")
+        if scenario is None:
+            st.info(
+                "The scenario equals the baseline: move a control on the left or pick a shipped scenario."
+            )
+            return
+        st.markdown(f"**Scenario `{scenario.name}`:** "
+                    + "; ".join(_describe(e.model_dump()) for e in scenario.interventions))  # fmt: skip
+        scenario_json = json.dumps(scenario.model_dump(), sort_keys=True)
+        key = (
+            scenario_json,
+            cvirisk.params_hash(params),
+            settings.seed,
+            settings.n,
+            settings.years,
+            settings.engine,
+        )
+        try:
+            comparison = compared(*key, reps, _params=params)
+        except InputError as exc:
+            common.show_error(exc)
+            return
+        table = comparison.table[comparison.table["scenario"] == scenario.name]
+        shown = shown_table(table, settings.engine)
+        _crossing_warning(table, shown, settings.n)
+        st.dataframe(_styled(shown), hide_index=True, key="scenario_summary")
+        st.plotly_chart(difference_figure(_relative(shown), title="Scenario against baseline, paired by replication "
+                                          "(% of the baseline)"), key="scenario_difference")  # fmt: skip
+        reps_rows = comparison.replications[comparison.replications["scenario"] == scenario.name]
+        for unit, title in CHART_UNITS.items():
+            names = [n for n in shown.loc[shown["unit"] == unit, "outcome"] if vocabulary.get(n).modelled_by(
+                settings.engine)]  # fmt: skip
+            if names:
+                st.plotly_chart(
+                    scenario_comparison_figure(_arms(reps_rows, names), title=title),
+                    key=f"scenario_{'prevalence' if unit.startswith('%') else 'rates'}",
+                )
+        _uncertainty(scenario_json, key, params)
+        dictionary = vocabulary.dictionary(
+            [n for n in table["outcome"].unique() if n in set(vocabulary.names())]
+        )
+        manifest = {**comparison.manifest, "dashboard": {"engine": settings.engine, "scenario": scenario.model_dump(),
+                                                         "replications": reps,
+                                                         "replications_from_precision": reps_auto}}  # fmt: skip
+        st.download_button("Download results (comparison.csv, dictionary, replications, manifest; zip)",
+                           _download(comparison, dictionary, manifest), key="download", mime="application/zip",
+                           file_name=f"cvirisk_scenario_{scenario.name}_seed{settings.seed}.zip")  # fmt: skip
+        with st.expander("Definitions of the outcomes"):
+            st.dataframe(dictionary, hide_index=True, key="scenario_dictionary")
         with st.expander("Manifest"):
             st.json(manifest, expanded=False)
+
+
+def _scenario(pick: str, values: dict, params):
+    """The scenario to run: the shipped one as it is when the controls still show it, else the controls'."""
+    if pick != CUSTOM:
+        shipped = load_scenario(pick)
+        try:
+            same = values_for(shipped, params) == {c.key: values[c.key] for c in CONTROLS}
+        except NotOnControls:
+            same = True  # not expressible on the controls: run the file as it is
+        if same:
+            return shipped
+    return scenario_for(values, params, name="custom", description="dashboard controls")
+
+
+def _describe(entry: dict) -> str:
+    kind = entry.pop("type")
+    return f"`{kind}` " + ", ".join(f"{k} = {v:g}" if isinstance(v, float) else f"{k} = {v}" for k, v in entry.items()
+                                    if v is not None)  # fmt: skip
+
+
+def _uncertainty(scenario_json: str, key: tuple, params) -> None:
+    """PSA and the tornado, each behind a switch (they run the comparison many times)."""
+    st.subheader("Uncertainty in the parameters")
+    st.caption("Probabilistic sensitivity analysis draws every parameter with a declared uncertainty at once "
+               "(one replication a draw, same random numbers in every draw); the tornado moves one parameter at a "
+               "time to both ends of its 95% interval.")  # fmt: skip
+    outcome_names = list(vocabulary.names())
+    outcome = st.selectbox(
+        "Outcome",
+        outcome_names,
+        key="uncertainty_outcome",
+        format_func=lambda n: f"{vocabulary.get(n).label} ({vocabulary.get(n).unit})",
+    )
+    left, right = st.columns(2)
+    with left:
+        draws = st.select_slider("PSA draws", PSA_DRAWS, value=20, key="psa_draws")
+        if st.toggle("Run the PSA", key="run_psa"):
+            psa = psa_of(*key, draws, _params=params)
+            summary = psa.summary[psa.summary["outcome"] == outcome]
+            st.dataframe(summary, hide_index=True, key="psa_summary")
+            corr = psa.correlations[psa.correlations["outcome"] == outcome].dropna(
+                subset=["spearman"]
+            )
+            corr = corr.reindex(corr["spearman"].abs().sort_values(ascending=False).index).head(10)
+            st.dataframe(corr, hide_index=True, key="psa_correlations")
+    with right:
+        if st.toggle("Run the one-way analysis (tornado)", key="run_tornado"):
+            ow = one_way_of(*key, _params=params)
+            name = ow["scenario"].iloc[0]
+            st.plotly_chart(tornado_figure(ow, name, outcome), key="scenario_tornado")

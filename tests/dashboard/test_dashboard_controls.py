@@ -1,4 +1,4 @@
-"""Scenario controls cannot offer what the parameter schema rejects."""
+"""Scenario controls are the library's interventions, and cannot offer what the schemas reject."""
 
 from __future__ import annotations
 
@@ -9,10 +9,12 @@ from dash_helpers import APP
 
 sys.path.insert(0, str(APP.parent))
 
-from views.controls import CONTROLS, bounds, current, overrides_for  # noqa: E402
+from views.controls import CONTROLS, bounds, current, scenario_for, values_for  # noqa: E402
 
 import cvirisk  # noqa: E402
-from cvirisk.exceptions import ParameterError  # noqa: E402
+from cvirisk.exceptions import ScenarioError  # noqa: E402
+from cvirisk.scenarios import compile_scenario, library_names, load_scenario  # noqa: E402
+from cvirisk.sim.testing import uniform_cohort  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -20,34 +22,51 @@ def params():
     return cvirisk.load_params()
 
 
+def _compile(values, params):
+    scenario = scenario_for(values, params)
+    return None if scenario is None else compile_scenario(scenario, params, uniform_cohort(3))
+
+
 @pytest.mark.parametrize("control", CONTROLS, ids=lambda c: c.key)
 def test_every_value_a_slider_can_reach_is_accepted(params, control):
     lo, hi, step = bounds(control, params)
     assert lo <= current(control, params) <= hi
     for value in (lo, hi, current(control, params)):
-        overrides = overrides_for({control.key: value}, params)
-        cvirisk.with_overrides(params, overrides)  # raises ParameterError if the schema rejects it
+        values = {
+            control.key: value,
+            **({"weight_reduction": 0.5} if control.key == "bmi_reduction" else {}),
+        }
+        _compile(values, params)  # raises ScenarioError if a schema rejects it
 
 
-@pytest.mark.parametrize("control", [c for c in CONTROLS if c.kind in ("probability", "ceap_class", "count")],
-                         ids=lambda c: c.key)
-def test_just_beyond_the_range_is_rejected_by_the_schema(params, control):
+@pytest.mark.parametrize("control", [c for c in CONTROLS if c.kind in ("share", "probability", "ceap_class")],
+                         ids=lambda c: c.key)  # fmt: skip
+def test_just_beyond_the_range_is_rejected_by_the_schemas(params, control):
     lo, hi, step = bounds(control, params)
-    beyond = {"probability": hi + 0.01, "ceap_class": hi + 1, "count": lo - 1}[control.kind]
-    with pytest.raises(ParameterError):
-        cvirisk.with_overrides(params, {control.dotted: beyond})
+    with pytest.raises(ScenarioError):
+        _compile({control.key: hi + step}, params)
 
 
-def test_smoking_factor_keeps_every_row_a_distribution(params):
-    lo, hi, _ = bounds(next(c for c in CONTROLS if c.key == "smoking_factor"), params)
-    over = overrides_for({"smoking_factor": 0.5}, params)
-    new = cvirisk.with_overrides(params, over)
-    old_rows = params.cohort.smoking.male.value
-    for old, row in zip(old_rows, new.cohort.smoking.male.value, strict=True):
-        assert row[1] == pytest.approx(old[1] * 0.5) and sum(row) == pytest.approx(1.0)
-        assert row[2] == old[2]  # former smokers unchanged
+def test_fewer_smokers_is_smoking_cessation_at_baseline(params):
+    """One meaning: the control is the shipped smoking_down_third's intervention, not fewer starters."""
+    shipped = load_scenario("smoking_down_third")
+    assert values_for(shipped, params)["smoking_cessation"] == pytest.approx(0.3333)
+    mine = scenario_for({"smoking_cessation": 0.3333}, params, name="smoking_down_third")
+    assert mine.interventions == shipped.interventions
+    compiled = compile_scenario(mine, params, uniform_cohort(50, smoking="current"))
+    assert compiled.overrides == {}  # the cohort's smoking shares are not touched
+    assert set(compiled.interventions) == {"quit_smoking"}
 
 
-def test_unchanged_controls_give_no_overrides(params):
-    values = {c.key: current(c, params) for c in CONTROLS}
-    assert overrides_for(values, params) == {}
+@pytest.mark.parametrize("name", library_names())
+def test_every_shipped_scenario_round_trips_through_the_controls(params, name):
+    shipped = load_scenario(name)
+    again = scenario_for(values_for(shipped, params), params, name=name)
+    assert again is not None
+    key = lambda e: e.type  # noqa: E731
+    assert sorted(again.interventions, key=key) == sorted(shipped.interventions, key=key)
+
+
+def test_neutral_controls_are_no_scenario(params):
+    assert scenario_for({c.key: current(c, params) for c in CONTROLS}, params) is None
+    assert scenario_for({"bmi_reduction": 5.0}, params) is None  # kg/m2 without anyone losing them

@@ -28,7 +28,7 @@ def frame_with(at, column: str) -> pd.DataFrame:
 
 
 def test_shell_defaults_to_scenarios_with_an_editable_seed(open_page):
-    at = open_page("Scenarios")
+    at = open_page("Scenarios", auto_replications=False, replications=2)
     assert at.radio(key="page").value == "Scenarios"
     assert [r.label for r in at.sidebar.radio][0] == "Page"
     seed = at.sidebar.number_input(key="seed")
@@ -39,81 +39,10 @@ def test_shell_defaults_to_scenarios_with_an_editable_seed(open_page):
     import json
 
     manifest = json.loads(at.json[0].value)
-    assert manifest["seed"] == 7 and {r["seed"] for r in manifest["runs"]} == {7}
+    assert manifest["seed"] == 7 and manifest["scenario_seed"] == 7
 
 
-# ---------------------------------------------------------------- Scenarios
-
-
-def test_scenarios_baseline_and_scenario_side_by_side_with_intervals(open_page):
-    at = open_page("Scenarios")
-    fig = figure(at, "scenario_prevalence")
-    assert [t["name"] for t in fig["data"]] == ["baseline", "scenario"]
-    for t in fig["data"]:
-        assert t["type"] == "bar" and "error_y" in t
-    assert trace_names(at, "scenario_rates") == ["baseline", "scenario"]
-    assert any("equals the baseline" in i.value for i in at.info)
-
-    # a third fewer current smokers and better compression adherence
-    at.slider(key="smoking_factor").set_value(0.65).run()
-    at.slider(key="compression_adherence").set_value(0.9).run()
-    assert not at.exception and not _error_lines(at)
-    changes = " ".join(m.value for m in at.markdown if "Scenario changes" in m.value)
-    assert "cohort.smoking.male" in changes and "care.compression_adherence" in changes
-    summary = frame_with(at, "difference")
-    assert {"baseline", "scenario", "difference", "difference 95% low", "difference 95% high"} <= set(summary.columns)
-    c3 = summary.set_index("outcome").loc["C3+ CVI at end (%)"]
-    assert c3["difference 95% low"] <= c3["difference"] <= c3["difference 95% high"]
-    assert summary["difference"].abs().sum() > 0  # the scenario changed something
-    diff = figure(at, "scenario_difference")["data"][0]
-    assert "error_x" in diff and "C3+ CVI at end" in decode_list(diff["y"])
-
-
-def test_scenario_download_carries_the_manifest(open_page):
-    import json
-    import zipfile
-
-    at = open_page("Scenarios", replications=2)
-    at.slider(key="work_share").set_value(0.1).run()
-    manifest = at.json[0].value
-    data = json.loads(manifest)
-    assert data["overrides"] == {"cohort.work.share": 0.1}
-    assert set(data["params_hash"]) == {"baseline", "scenario"}
-    assert len(data["runs"]) == 4 and {r["arm"] for r in data["runs"]} == {"baseline", "scenario"}
-    # the download is built from the same objects: rebuild it through the page's helper
-    import views.scenarios as page
-
-    blob = page._download(pd.DataFrame({"a": [1]}), pd.DataFrame({"b": [2]}), data)
-    names = zipfile.ZipFile(io.BytesIO(blob)).namelist()
-    assert names == ["outcomes_by_replication.csv", "summary.csv", "manifest.json"]
-
-
-def test_shipped_intervention_from_the_scenarios_library(open_page):
-    library_names = pytest.importorskip("cvirisk.scenarios").library_names
-
-    at = open_page("Scenarios", replications=2)
-    options = at.selectbox(key="intervention").options
-    assert options == ["(none)", *library_names()]
-    at.selectbox(key="intervention").select("smoking_down_third").run()
-    assert not at.exception and not _error_lines(at)
-    changes = " ".join(m.value for m in at.markdown if "Scenario changes" in m.value)
-    assert "smoking_down_third" in changes
-    import json
-
-    assert json.loads(at.json[0].value)["intervention"] == "smoking_down_third"
-    summary = frame_with(at, "difference").set_index("outcome")
-    assert summary["difference"].abs().sum() > 0  # quitting changed the histories of the quitters
-    at.selectbox(key="intervention").select("surgical_capacity_doubled").run()
-    assert not at.exception and not _error_lines(at)  # both engines model the waiting list
-
-
-def test_capacity_scenario_on_the_reference_engine(open_page):
-    at = open_page("Scenarios", engine="reference", n=500, years=10, replications=2)
-    assert at.select_slider(key="n").options[-1] == "1000"  # the plain simpy reference stops at 1,000
-    at.slider(key="surgery_capacity").set_value(5.0).run()
-    assert not at.exception and not _error_lines(at)
-    summary = frame_with(at, "difference").set_index("outcome")
-    assert "surgery wait (years, mean)" in summary.index
+# ---------------------------------------------------------------- Scenarios: tests/dashboard/test_scenarios_page.py
 
 
 # ---------------------------------------------------------------- Progression
