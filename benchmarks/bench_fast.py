@@ -35,6 +35,7 @@ import time
 import numpy as np
 
 from cvirisk.cohort import generate_cohort
+from cvirisk.outcomes import done_waits
 from cvirisk.params import load_params
 from cvirisk.sim import simulate
 from cvirisk.sim.scale.sources import GeneratedCohort
@@ -89,11 +90,10 @@ def ratio(n: int, years: float, repeats: int, seed: int) -> None:
 
     floors = [_cpu(floor) for _ in range(repeats)]
     sim, base = statistics.median(runs), statistics.median(floors)
-    waits = results[-1].events
-    done = waits[(waits["event"] == "surgery") & (waits["detail"] == "done")]
+    done = done_waits(results[-1].events)
     print(f"cohort: {n:,} persons, {years:g} years, shipped parameters (finite capacity), seed {seed}")
     print(f"events: {events:,} ({events / n:.1f} a person); transition instances: {n_inst}; "
-          f"operations {len(done):,}, mean wait {done['value'].mean():.2f} years")
+          f"operations {len(done):,}, mean wait {done['wait_years'].mean():.2f} years")
     print(f"engine: {sim:.2f} CPU-s (median of {repeats}) = {n / sim:,.0f} person-lifetimes per CPU-second")
     print(f"numpy floor ({draws:,} draws of -log U): {base:.2f} CPU-s; engine / floor = {sim / base:.2f}x")
     cold, warm = start_times()

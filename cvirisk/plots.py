@@ -179,13 +179,13 @@ def timeline_figure(timeline: pd.DataFrame, *, title: str | None = None) -> go.F
     """One person's life story: CEAP class as a step line over age, other events in labelled lanes below.
 
     ``timeline`` has ``age, event, detail`` and, on the per-leg log, ``leg``
-    (:func:`cvirisk.analysis.timeline` output, or a person's rows of the event log). Each leg
+    (:func:`cvirisk.outcomes.timeline` output, or a person's rows of the event log). Each leg
     gets its own CEAP line (the older log: one line, the worse leg); lanes and legend use the
     plain labels and marks of the teaching content, and the hover text says leg and detail.
     """
     from plotly.subplots import make_subplots
 
-    from cvirisk.teaching.details import read_event_details
+    from cvirisk.outcomes.details import read_event_details
 
     d = read_event_details(timeline.assign(person_id=timeline.get("person_id", 0)))
     d = d.sort_values("age", kind="stable")
@@ -201,7 +201,7 @@ def timeline_figure(timeline: pd.DataFrame, *, title: str | None = None) -> go.F
         ages = np.concatenate([[start], part["age"].to_numpy(float), [end]])
         classes = np.concatenate([[0], part["ceap_class"].to_numpy(float), [0]])
         classes[-1] = classes[-2]
-        labels = ["C0", *part["detail"], part["detail"].iloc[-1] if len(part) else "C0"]
+        labels = ["C0", *part["word"], part["word"].iloc[-1] if len(part) else "C0"]
         name = "CEAP class" if not leg else f"CEAP class, {leg} leg"
         fig.add_trace(go.Scatter(x=ages, y=classes, mode="lines", name=name, text=labels, legendgroup="ceap",
                                  line={"shape": "hv", "width": 3, "color": _LEG_COLORS.get(leg, "#1f4e79"),
@@ -215,10 +215,10 @@ def timeline_figure(timeline: pd.DataFrame, *, title: str | None = None) -> go.F
         fig.add_trace(go.Scatter(
             x=part["age"], y=[spec["label"]] * len(part), mode="markers", name=f"{spec['label']}: {spec['explanation']}",
             marker={"symbol": spec["mark"], "size": 11, "line": {"width": 1.5}},
-            text=[f"{spec['label']}{w}: {dt}".rstrip(": ") for w, dt in zip(where, part["detail"], strict=True)],
+            text=[f"{spec['label']}{w}: {dt}".rstrip(": ") for w, dt in zip(where, part["word"], strict=True)],
             hovertemplate="age %{x:.1f}: %{text}<extra></extra>",
         ), row=2, col=1)  # fmt: skip
-    baseline = d.loc[(d["event"] == "entry") & (d["detail"] == "baseline"), "age"]
+    baseline = d.loc[(d["event"] == "entry") & (d["base"] == "baseline"), "age"]
     if len(baseline):
         b = float(baseline.iloc[0])
         fig.add_vline(x=b, line_dash="dot", line_color="grey", annotation_text="baseline", row=1, col=1)

@@ -1,4 +1,4 @@
-"""The one place where the teaching code reads the free text of the event log's ``detail``.
+"""The event log's ``detail`` text read into columns, for the teaching code and the plots.
 
 Two logs are in use: the older one (``person_id, age, t, event, detail``; numbers inside the
 detail text such as ``bmi=30.0``, ``done wait_years=0.5``, recruitment ``3``; CEAP ``C1``-``C6``;
@@ -6,7 +6,6 @@ valve failures ``deep`` and ``post_thrombotic``) and the per-leg one (adds ``leg
 ``value``; CEAP ``C4a``/``C4b``/``C4c`` and ``C6r``; ``_resolved`` findings; valve failures
 ``deep_primary`` and ``deep_post_thrombotic``). :func:`read_event_details` turns either into
 one shape; everything else in :mod:`cvirisk.teaching` reads its columns, never the text.
-(When an outcomes module reads details for the whole package, this helper should defer to it.)
 
 Examples
 --------
@@ -62,6 +61,7 @@ def read_event_details(events: pd.DataFrame) -> pd.DataFrame:
         ``leg`` is ``""`` for person-level events and for a log without legs; ``value`` NaN
         when there is none), and
 
+        * ``word``: the detail as written (the same as ``detail``; what a display shows);
         * ``base``: the detail without numbers or ``_resolved`` (``done``, ``bmi``, ``edema``,
           ``deep_primary`` for an older ``deep``);
         * ``setting``: for covariates, the text after ``=`` (``former``), else ``""``;
@@ -88,6 +88,7 @@ def read_event_details(events: pd.DataFrame) -> pd.DataFrame:
     base = base.where(~resolved, base.str.removesuffix("_resolved"))
     is_valve = out["event"] == "valve_failure"
     base = base.where(~is_valve, base.replace(VALVE_ALIASES))
+    out["word"] = d.to_numpy()
     out["base"] = base
     is_cov = out["event"] == "covariate"
     out["setting"] = np.where(is_cov & d.str.contains("=", regex=False), d.str.split("=", n=1).str[-1], "")

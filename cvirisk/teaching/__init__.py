@@ -9,7 +9,7 @@ differential and :func:`differential_verdict` says which fit best, or that sever
 :func:`calcification_by_duration` and :func:`calcification_onsets` read a simulated event log
 and show that trabecular and reticular calcification belong to longer disease.
 :mod:`cvirisk.teaching.story` finds typical persons and tells their story;
-:mod:`cvirisk.teaching.details` is the one reader of the log's ``detail`` text.
+:mod:`cvirisk.outcomes` is the one reader of the log's ``detail`` text.
 
 Examples
 --------
@@ -35,7 +35,7 @@ import pandas as pd
 import yaml
 
 from cvirisk.exceptions import InputError
-from cvirisk.teaching.details import read_event_details, worst_leg_ceap
+from cvirisk.outcomes.details import read_event_details, worst_leg_ceap
 
 __all__ = [
     "CALCIFICATION_TYPES",
@@ -229,7 +229,7 @@ def calcification_onsets(events: pd.DataFrame) -> pd.DataFrame:
         ``person_id``, ``type``, ``age``, ``years_since_cvi`` (NaN if it happened before C3),
         ``ulcer_before`` (an ulcer had opened by then).
     """
-    calc = _kind(events, "calcification")
+    calc = read_event_details(_kind(events, "calcification"))
     onset = cvi_onset(events)
     ulcer = _ulcer_first(events)
     pid = calc["person_id"]
@@ -237,7 +237,7 @@ def calcification_onsets(events: pd.DataFrame) -> pd.DataFrame:
     since = t - onset.reindex(pid).to_numpy(float)
     ulcer_t = ulcer.reindex(pid).to_numpy(float)
     return pd.DataFrame({
-        "person_id": pid.to_numpy(), "type": calc["detail"].astype(str).to_numpy(),
+        "person_id": pid.to_numpy(), "type": calc["base"].to_numpy(),
         "age": calc["age"].to_numpy(float), "years_since_cvi": since,
         "ulcer_before": np.nan_to_num(ulcer_t, nan=np.inf) <= t,
     })  # fmt: skip
@@ -269,8 +269,8 @@ def calcification_by_duration(events: pd.DataFrame, bins: Sequence[float] = DURA
     onset = cvi_onset(events)
     last_t = events.groupby("person_id", observed=True)["t"].max().reindex(onset.index)
     duration = (last_t - onset).to_numpy(float)
-    calc = _kind(events, "calcification")
-    rank = calc["detail"].astype(str).map({k: i for i, k in enumerate(CALCIFICATION_TYPES)})
+    calc = read_event_details(_kind(events, "calcification"))
+    rank = calc["base"].map({k: i for i, k in enumerate(CALCIFICATION_TYPES)})
     worst = rank.groupby(calc["person_id"].to_numpy()).max().reindex(onset.index)
     types = np.array(["none", *CALCIFICATION_TYPES])
     person_type = types[(worst.fillna(-1).to_numpy(int) + 1)]

@@ -1,6 +1,6 @@
 """Progression curves for teaching: CEAP occupancy by age and sex, and what one risk factor changes.
 
-Both read the event log through :func:`cvirisk.teaching.details.worst_leg_ceap`, so they work on
+Both read the event log through :func:`cvirisk.outcomes.details.worst_leg_ceap`, so they work on
 the older log and on the per-leg log (the person's class is the worse leg's).
 
 :func:`risk_factor_contrast` answers "what does standing work (or obesity, smoking, a family
@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from cvirisk.exceptions import InputError
-from cvirisk.teaching.details import read_event_details, worst_leg_ceap
+from cvirisk.outcomes.details import read_event_details, worst_leg_ceap
 
 __all__ = ["FACTORS", "OUTCOME_CLASSES", "Contrast", "ceap_names", "occupancy_by_sex", "risk_factor_contrast"]
 

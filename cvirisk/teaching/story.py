@@ -44,9 +44,9 @@ import pandas as pd
 
 from cvirisk.analysis.pressure import ambulatory_venous_pressure
 from cvirisk.exceptions import InputError
+from cvirisk.outcomes.details import read_event_details
 from cvirisk.params import load_params
 from cvirisk.teaching import _content
-from cvirisk.teaching.details import read_event_details
 
 __all__ = ["OUTCOMES", "Search", "Story", "eap", "find_typical_person", "patient_story", "radiograph_panels",
            "typical_profiles"]
@@ -362,11 +362,11 @@ def patient_story(events: pd.DataFrame, persons: pd.DataFrame | None, person_id:
         elif r.event == "surgery" and r.base == "done":  # the operation removes superficial reflux
             for leg in list(failures) if not r.leg else [r.leg]:
                 failures[leg] = failures.get(leg, set()) - {"superficial"}
-        if r.event == "entry" and r.detail == "history_start":
+        if r.event == "entry" and r.base == "history_start":
             continue
         section = {"left": "Left leg", "right": "Right leg"}.get(r.leg, "The person" if per_leg
                                                                  else "The person and the legs")
-        text = _sentence(r.event, r.base, r.detail, r.leg, r.number, r.setting, r.resolved, per_leg)
+        text = _sentence(r.event, r.base, r.word, r.leg, r.number, r.setting, r.resolved, per_leg)
         if pressure_changed:
             v = veins[r.leg]
             avp = ambulatory_venous_pressure(params, v.get("sup", 0) > 0, v.get("deep", 0) > 0,
@@ -375,10 +375,10 @@ def patient_story(events: pd.DataFrame, persons: pd.DataFrame | None, person_id:
         if r.event == "ceap":
             # a leg's row: that leg's valves; the person's (worse leg's) row: both legs'
             own = failures.get(r.leg, set()) if per_leg and r.leg else set().union(*failures.values()) if failures else set()
-            text += f" Full CEAP: {r.detail}, {eap(own)}."
+            text += f" Full CEAP: {r.word}, {eap(own)}."
         spec = kinds.get(r.event, {"mark": "circle", "label": r.event})
         rows.append({"section": section, "age": r.age, "t": r.t, "leg": r.leg, "event": r.event,
-                     "detail": r.detail, "ceap_class": r.ceap_class, "mark": spec["mark"], "label": spec["label"],
+                     "detail": r.word, "ceap_class": r.ceap_class, "mark": spec["mark"], "label": spec["label"],
                      "text": text})
     lines = pd.DataFrame(rows)
     order = {"Left leg": 0, "Right leg": 1, "The person": 2, "The person and the legs": 0}
@@ -396,7 +396,7 @@ def patient_story(events: pd.DataFrame, persons: pd.DataFrame | None, person_id:
 def _closing(d: pd.DataFrame, per_leg: bool) -> str:
     ceap = d[d["event"] == "ceap"]
     end = float(d["age"].max())
-    died = bool(((d["event"] == "exit") & (d["detail"] == "death")).any())
+    died = bool(((d["event"] == "exit") & (d["base"] == "death")).any())
     how = "death" if died else "the end of observation"
     if ceap.empty:
         return f"By {how} at age {end:.1f} no leg ever went beyond C0."
@@ -406,7 +406,7 @@ def _closing(d: pd.DataFrame, per_leg: bool) -> str:
         worst = part.loc[part["ceap_class"].idxmax()]
         last = part.iloc[-1]
         who = f"the {leg} leg" if leg else "the worse leg"  # the person's class is the worse leg's
-        parts.append(f"{who} reached {worst['detail']} at its worst and was {last['detail']} at the last change")
+        parts.append(f"{who} reached {worst['word']} at its worst and was {last['word']} at the last change")
     return f"By {how} at age {end:.1f}, " + "; ".join(parts) + "."
 
 

@@ -1,5 +1,5 @@
 """Progression page: CEAP occupancy by age and sex, complications, calcification by duration, risk-factor
-contrasts, one life story. Layout only: tables from ``cvirisk.analysis``/``cvirisk.teaching``, figures
+contrasts, one life story. Layout only: tables from ``cvirisk.outcomes``/``cvirisk.teaching``, figures
 from ``cvirisk.plots``."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 import cvirisk
-from cvirisk import analysis, teaching
+from cvirisk import outcomes, teaching
 from cvirisk.plots import (
     calcification_duration_figure,
     cumulative_incidence_figure,
@@ -42,7 +42,7 @@ def occupancy_by_sex(manifest_key: str, _events: pd.DataFrame, _persons: pd.Data
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def cumulative(manifest_key: str, kind: str, detail: str | None, _events: pd.DataFrame) -> pd.DataFrame:
-    return analysis.cumulative_incidence(teaching.worst_leg_ceap(_events), kind, detail, exclude_prevalent=True)
+    return outcomes.cumulative_incidence(teaching.worst_leg_ceap(_events), kind, detail, exclude_prevalent=True)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -125,7 +125,7 @@ def render(settings: common.Settings) -> None:
     pid = st.selectbox("Person", persons, key="person",
                        help="Persons with the most varied histories are listed first; the Teaching page tells "
                             "typical persons' stories in words.")
-    tl = analysis.timeline(events, int(pid))
+    tl = outcomes.timeline(events, int(pid))
     figures[f"person_{pid}"] = timeline_figure(events[events["person_id"] == int(pid)], title=f"Person {pid}")
     st.plotly_chart(figures[f"person_{pid}"], key="timeline")
     with st.expander("Events of this person"):

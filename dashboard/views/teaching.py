@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from cvirisk import analysis, teaching
+from cvirisk import outcomes, teaching
 from cvirisk.plots import (
     MARK_GLYPHS,
     calcification_duration_figure,
@@ -263,7 +263,7 @@ def _model_tie(settings: common.Settings) -> None:
     kind = st.selectbox("Show a simulated person whose calcification became", present, index=len(present) - 1,
                         key="teach_type")
     pid = int(onsets.loc[onsets["type"] == kind].sort_values("years_since_cvi", ascending=False)["person_id"].iloc[0])
-    st.plotly_chart(timeline_figure(analysis.timeline(events, pid), title=f"Person {pid}: {kind} calcification"),
+    st.plotly_chart(timeline_figure(outcomes.timeline(events, pid), title=f"Person {pid}: {kind} calcification"),
                     key="teach_timeline")
     export_controls({"calcification_by_duration": duration, "calcification_onset": onset}, "model_export")
 

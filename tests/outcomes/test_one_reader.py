@@ -1,0 +1,95 @@
+"""Only :mod:`cvirisk.outcomes` reads the event log's ``detail`` text (issue 14).
+
+Reading means indexing a table by the column name ``"detail"`` (``ev["detail"]``,
+``ev[[..., "detail"]]``, ``ev.loc[:, "detail"]``, ``ev.get("detail")``, ``getattr(row, "detail")``)
+or taking ``.detail`` of a row. Writing a log (a dict key or keyword ``detail=``) is not reading.
+The engines that write the log (``cvirisk/sim``, ``cvirisk/model``) are exempt; tests build logs.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+#: Where code lives that must not read ``detail`` (the notebooks' code cells too).
+SCANNED = ("cvirisk", "dashboard", "benchmarks", "scripts", "notebooks")
+#: The one reader, and the engines that write the log.
+EXEMPT = ("cvirisk/outcomes/", "cvirisk/sim/", "cvirisk/model/")
+
+
+def _names_detail(node: ast.AST) -> bool:
+    """A constant ``"detail"`` in ``node`` (a subscript's key, or inside a list/tuple of keys)."""
+    return any(isinstance(n, ast.Constant) and n.value == "detail" for n in ast.walk(node))
+
+
+def readers_of_detail(source: str, where: str) -> list[str]:
+    """``file:line`` of every place in ``source`` that reads ``detail``."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        hit = False
+        if isinstance(node, ast.Subscript):
+            hit = _names_detail(node.slice)
+        elif isinstance(node, ast.Attribute):
+            hit = node.attr == "detail"
+        elif isinstance(node, ast.Call):
+            f = node.func
+            getter = (isinstance(f, ast.Attribute) and f.attr == "get") or (
+                isinstance(f, ast.Name) and f.id == "getattr"
+            )
+            hit = getter and any(
+                isinstance(a, ast.Constant) and a.value == "detail" for a in node.args
+            )
+        if hit:
+            found.append(f"{where}:{node.lineno}")
+    return found
+
+
+def _sources():
+    for top in SCANNED:
+        for path in sorted((ROOT / top).rglob("*")):
+            rel = path.relative_to(ROOT).as_posix()
+            if rel.startswith(EXEMPT) or "/." in rel or "__pycache__" in rel:
+                continue
+            if path.suffix == ".py":
+                yield rel, path.read_text()
+            elif path.suffix == ".ipynb":
+                cells = json.loads(path.read_text())["cells"]
+                code = [c for c in cells if c["cell_type"] == "code"]
+                # magics and shell lines are not Python: blank them, keep line numbers
+                text = "\n".join("".join(c["source"]) for c in code)
+                yield (
+                    rel,
+                    "\n".join(
+                        "" if ln.lstrip().startswith(("%", "!")) else ln for ln in text.splitlines()
+                    ),
+                )
+
+
+def test_only_outcomes_reads_detail():
+    offenders = [hit for rel, src in _sources() for hit in readers_of_detail(src, rel)]
+    assert offenders == [], (
+        "read the log through cvirisk.outcomes, not its detail text: " + ", ".join(offenders)
+    )
+
+
+def test_the_check_sees_every_way_of_reading():
+    reads = [
+        'ev["detail"] == "done"',
+        'ev[["t", "detail"]]',
+        'ev.loc[ev.t > 0, "detail"]',
+        "row.detail",
+        'ev.get("detail")',
+        'getattr(row, "detail")',
+    ]
+    for code in reads:
+        assert readers_of_detail(code, "x") == ["x:1"], code
+    writes = [
+        'pd.DataFrame({"detail": ["C2"]})',
+        'ev.assign(detail="C2")',
+        'ev["leg"] == ""',
+        "row.details",
+    ]
+    for code in writes:
+        assert readers_of_detail(code, "x") == [], code
