@@ -37,13 +37,14 @@ from cvirisk.outcomes.registry import (
     register,
     registered,
 )
+from cvirisk.outcomes.standard import ESP2013, standard_weights, standardised_rate
 from cvirisk.outcomes.states import CEAP_CLASSES, baseline_age, ceap_at, observed_at, reflux_at
 
 __all__ = [
-    "AGE_BANDS", "CEAP_CLASSES", "STATES", "FollowUp", "Outcome",
+    "AGE_BANDS", "CEAP_CLASSES", "ESP2013", "STATES", "FollowUp", "Outcome",
     "age_band", "baseline_age", "ceap_at", "ceap_full_at", "cumulative_incidence", "deaths_by_cause",
     "dictionary", "done_waits", "first_time", "get", "incidence", "life_years", "measure", "names",
     "observation_intervals", "observed_at", "operations", "person_years", "prevalence", "reflux_at",
-    "register", "registered", "select_events", "state_occupancy", "surgery_waits", "time_in_class",
+    "register", "registered", "select_events", "standard_weights", "standardised_rate", "state_occupancy", "surgery_waits", "time_in_class",
     "time_to_first", "timeline", "ulcer_years",
 ]  # fmt: skip
