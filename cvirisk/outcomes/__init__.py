@@ -11,7 +11,10 @@
   operations, waiting times, deaths by cause, life-years (:mod:`~cvirisk.outcomes.readers`).
 """
 
-from cvirisk.outcomes import clinical  # noqa: F401  (registers the clinical outcomes)
+from cvirisk.outcomes import (
+    clinical,  # noqa: F401  (registers the clinical outcomes)
+    economics,  # noqa: F401  (registers QALYs and costs, after them)
+)
 from cvirisk.outcomes.care import surgery_waits, time_in_class
 from cvirisk.outcomes.ceap import ceap_full_at
 from cvirisk.outcomes.cumulative import cumulative_incidence, time_to_first
