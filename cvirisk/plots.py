@@ -1,7 +1,7 @@
 """Plotly figures for progression, scenarios and teaching; each function returns a Figure.
 
 Nothing here renders, writes files or imports streamlit: the dashboard and the notebooks
-lay the figures out. Inputs are the tables of :mod:`cvirisk.analysis` and
+lay the figures out. Inputs are the tables of :mod:`cvirisk.outcomes` and
 :mod:`cvirisk.teaching` (long format), so every figure is a pure function of the event log.
 
 Examples
@@ -56,7 +56,7 @@ _TEMPLATE = "plotly_white"
 def occupancy_figure(occupancy: pd.DataFrame, *, title: str | None = "CEAP class by age") -> go.Figure:
     """Stacked shares of each CEAP class (and DEAD) over age or time.
 
-    ``occupancy`` is :func:`cvirisk.analysis.state_occupancy` output: ``age`` (or ``time``),
+    ``occupancy`` is :func:`cvirisk.outcomes.state_occupancy` output: ``age`` (or ``time``),
     ``state``, ``share``.
     """
     axis = "age" if "age" in occupancy.columns else "time"
@@ -78,7 +78,7 @@ def occupancy_by_sex_figure(tables: Mapping[str, pd.DataFrame], *, names: Mappin
                             title: str | None = "CEAP class of the worse leg by age and sex") -> go.Figure:
     """Stacked CEAP occupancy by age, one panel a group (e.g. ``{"female": occ, "male": occ}``).
 
-    Each table is :func:`cvirisk.analysis.state_occupancy` output over age. ``names`` maps a
+    Each table is :func:`cvirisk.outcomes.state_occupancy` output over age. ``names`` maps a
     state to a plain name shown in the legend (``{"C3": "edema"}``); one legend serves all
     panels. Hover shows the share and the number of persons at that age.
     """

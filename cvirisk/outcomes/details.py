@@ -112,7 +112,7 @@ def worst_leg_ceap(events: pd.DataFrame) -> pd.DataFrame:
     ``C0``-``C6`` is written whenever the worse of the two legs changes class; on the older
     log (one class a person) the class labels are only reduced to ``C0``-``C6``. Other rows
     are kept as they are (columns ``person_id, age, t, event, detail`` and, when present,
-    ``leg`` and ``value``), so the readers of :mod:`cvirisk.analysis` work on either log.
+    ``leg`` and ``value``), so the readers of :mod:`cvirisk.outcomes` work on either log.
     """
     d = read_event_details(events)
     is_ceap = (d["event"] == "ceap").to_numpy()

@@ -64,10 +64,10 @@ def occupancy_by_sex(events: pd.DataFrame, persons: pd.DataFrame, ages: Sequence
                      ) -> dict[str, pd.DataFrame]:
     """CEAP class of the worse leg (and death) by age, for women and men separately.
 
-    Returns ``{"women": table, "men": table}``, each :func:`cvirisk.analysis.state_occupancy`
+    Returns ``{"women": table, "men": table}``, each :func:`cvirisk.outcomes.state_occupancy`
     output over age (``age, state, share, n``).
     """
-    from cvirisk.analysis import state_occupancy
+    from cvirisk.outcomes import state_occupancy
 
     log = worst_leg_ceap(events)
     out = {}

@@ -20,8 +20,12 @@ EXEMPT = ("cvirisk/outcomes/", "cvirisk/sim/", "cvirisk/model/")
 
 
 def _names_detail(node: ast.AST) -> bool:
-    """A constant ``"detail"`` in ``node`` (a subscript's key, or inside a list/tuple of keys)."""
-    return any(isinstance(n, ast.Constant) and n.value == "detail" for n in ast.walk(node))
+    """``node`` (a subscript's key) is ``"detail"``, or a list/tuple of keys that holds it."""
+    if isinstance(node, ast.Constant):
+        return node.value == "detail"
+    if isinstance(node, (ast.Tuple, ast.List)):
+        return any(_names_detail(e) for e in node.elts)
+    return False
 
 
 def readers_of_detail(source: str, where: str) -> list[str]:
@@ -79,6 +83,8 @@ def test_the_check_sees_every_way_of_reading():
         'ev["detail"] == "done"',
         'ev[["t", "detail"]]',
         'ev.loc[ev.t > 0, "detail"]',
+        'ev.loc[ev["event"] == "x", ["t", "detail"]]',
+        'ev.loc[ev["detail"] == "x", "t"]',
         "row.detail",
         'ev.get("detail")',
         'getattr(row, "detail")',

@@ -26,9 +26,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from cvirisk.analysis.log import person_mask
 from cvirisk.io.atomic import atomic_path
 from cvirisk.model.events import DETAILS, EVENT_KINDS
+from cvirisk.outcomes.log import person_mask
 
 __all__ = [
     "restore_categories", "parquet_bytes", "write_bytes_atomic",
