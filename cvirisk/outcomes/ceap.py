@@ -28,9 +28,17 @@ Examples
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
-from cvirisk.outcomes.log import leg_rows
+from cvirisk.outcomes.log import (
+    findings,
+    is_event,
+    labels,
+    leg_rows,
+    superficial_reflux,
+    valve_systems,
+)
 
 __all__ = ["ceap_full_at"]
 
@@ -38,34 +46,49 @@ __all__ = ["ceap_full_at"]
 def ceap_full_at(events: pd.DataFrame, t: float) -> pd.DataFrame:
     """One row a (person, leg) seen in the log by ``t``: ``person_id, leg, C, E, A, P, ceap``."""
     ev = leg_rows(events)
-    ev = ev[ev["t"] <= t]
-    kind, detail = ev["event"].astype(str), ev["detail"].astype(str)
-    keys = ev[["person_id", "leg"]].astype({"leg": str}).drop_duplicates().sort_values(["person_id", "leg"])
+    ev = ev[(ev["t"] <= t).to_numpy()]
+    keys = (
+        ev[["person_id", "leg"]]
+        .astype({"leg": str})
+        .drop_duplicates()
+        .sort_values(["person_id", "leg"])
+    )
     idx = pd.MultiIndex.from_frame(keys)
-    key = [ev["person_id"].to_numpy(), ev["leg"].astype(str).to_numpy()]
 
-    def flag(mask) -> pd.Series:
-        return mask.groupby(key).any().reindex(idx, fill_value=False)
+    def by_leg(rows: pd.DataFrame, values) -> pd.core.groupby.SeriesGroupBy:
+        return pd.Series(np.asarray(values)).groupby(
+            [rows["person_id"].to_numpy(), rows["leg"].astype(str).to_numpy()]
+        )
 
-    c = ev[kind == "ceap"].groupby([ev.loc[kind == "ceap", "person_id"].to_numpy(),
-                                    ev.loc[kind == "ceap", "leg"].astype(str).to_numpy()])["detail"].last()
-    congenital = flag((kind == "valve_failure") & (detail == "congenital"))
-    secondary = flag((kind == "valve_failure") & (detail == "deep_post_thrombotic"))
-    primary = flag((kind == "valve_failure") & detail.isin(["superficial", "deep_primary"]))
-    deep = flag((kind == "valve_failure") & detail.isin(["deep_primary", "deep_post_thrombotic", "congenital"]))
+    def flag(rows: pd.DataFrame, mask) -> pd.Series:
+        return by_leg(rows, mask).any().reindex(idx, fill_value=False).astype(bool)
+
+    ce = ev[is_event(ev, "ceap")]
+    c = by_leg(ce, labels(ce)).last()
+    vs = valve_systems(ev)
+    congenital = flag(vs, vs["cause"] == "congenital")
+    secondary = flag(vs, vs["post_thrombotic"])
+    primary = flag(vs, vs["cause"].isin(["superficial", "deep_primary"]))
+    deep = flag(vs, vs["deep"])
     # superficial reflux: the leg's last word between a superficial failure and an operation
-    sup_rows = ev[((kind == "valve_failure") & detail.isin(["superficial", "congenital"])) | ((kind == "surgery") & (detail == "done"))]
-    sup = (sup_rows["event"].astype(str) == "valve_failure").groupby(
-        [sup_rows["person_id"].to_numpy(), sup_rows["leg"].astype(str).to_numpy()]).last()
-    sup = sup.reindex(idx, fill_value=False).astype(bool)
-    obstruction = flag((kind == "finding") & (detail == "residual_obstruction"))
+    sup = superficial_reflux(ev).reindex(idx, fill_value=False).astype(bool)
+    fd = findings(ev)
+    obstruction = flag(fd, fd["name"] == "residual_obstruction")
     out = keys.reset_index(drop=True)
     out["C"] = c.reindex(idx).fillna("C0").astype(str).to_numpy()
-    e = [",".join(x for x, on in (("Ec", a), ("Es", b), ("Ep", d)) if on) or "En"
-         for a, b, d in zip(congenital, secondary, primary, strict=True)]
+    e = [
+        ",".join(x for x, on in (("Ec", a), ("Es", b), ("Ep", d)) if on) or "En"
+        for a, b, d in zip(congenital, secondary, primary, strict=True)
+    ]
     out["E"] = e
-    out["A"] = [",".join(x for x, on in (("As", s), ("Ad", d)) if on) or "An" for s, d in zip(sup, deep, strict=True)]
+    out["A"] = [
+        ",".join(x for x, on in (("As", s), ("Ad", d)) if on) or "An"
+        for s, d in zip(sup, deep, strict=True)
+    ]
     reflux = (sup | deep).to_numpy()
-    out["P"] = ["Pr,o" if r and o else "Pr" if r else "Po" if o else "Pn" for r, o in zip(reflux, obstruction, strict=True)]
+    out["P"] = [
+        "Pr,o" if r and o else "Pr" if r else "Po" if o else "Pn"
+        for r, o in zip(reflux, obstruction, strict=True)
+    ]
     out["ceap"] = out["C"] + ", " + out["E"] + ", " + out["A"] + ", " + out["P"]
     return out

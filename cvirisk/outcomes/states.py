@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cvirisk.outcomes.log import DEEP, SUPERFICIAL, person_rows
+from cvirisk.outcomes.log import exits, labels, person_rows, superficial_reflux, valve_systems
 
 __all__ = ["observed_at", "ceap_at", "reflux_at", "baseline_age", "last_state_at", "CEAP_CLASSES"]
 
@@ -36,19 +36,19 @@ def baseline_age(events: pd.DataFrame) -> pd.Series:
 def observed_at(events: pd.DataFrame, t: float) -> pd.Index:
     """Persons alive and under observation at time ``t`` (history started, not yet exited)."""
     entry = _kind(events, "entry").groupby("person_id", observed=True)["t"].min()
-    exits = _kind(events, "exit").set_index("person_id")
-    ex_t = exits["t"].reindex(entry.index, fill_value=np.inf)
-    died = (exits["detail"].astype(str) == "death").reindex(entry.index, fill_value=False)
+    ex = exits(events).set_index("person_id")
+    ex_t = ex["t"].reindex(entry.index, fill_value=np.inf)
+    died = ex["died"].reindex(entry.index, fill_value=False).astype(bool)
     # death at t removes the person; a censoring exit at t still counts them as observed
     keep = (entry <= t) & np.where(died, ex_t > t, ex_t >= t)
     return entry.index[keep.to_numpy()]
 
 
 def last_state_at(events: pd.DataFrame, t: float, kind: str, persons: pd.Index) -> pd.Series:
-    """The detail of each person's last ``kind`` event of the person (not of a leg) at or before ``t``."""
+    """The word (detail) of each person's last ``kind`` event of the person (not of a leg) at or before ``t``."""
     ev = _kind(person_rows(events), kind)
-    ev = ev[ev["t"] <= t].drop_duplicates("person_id", keep="last").set_index("person_id")
-    return ev["detail"].astype(str).reindex(persons)
+    ev = ev[ev["t"] <= t].drop_duplicates("person_id", keep="last")
+    return pd.Series(labels(ev).astype(str), index=ev["person_id"].to_numpy()).reindex(persons)
 
 
 def ceap_at(events: pd.DataFrame, t: float, persons: pd.Index | None = None) -> pd.Series:
@@ -62,16 +62,11 @@ def ceap_at(events: pd.DataFrame, t: float, persons: pd.Index | None = None) -> 
 def reflux_at(events: pd.DataFrame, t: float, persons: pd.Index | None = None) -> pd.DataFrame:
     """Superficial and deep reflux at ``t``: failures on or before ``t``; surgery removes superficial reflux."""
     persons = observed_at(events, t) if persons is None else persons
-    ev = events[events["t"] <= t]
-    kind = ev["event"].astype(str)
-    detail = ev["detail"].astype(str)
-    leg = ev["leg"].astype(str) if "leg" in ev.columns else pd.Series("", index=ev.index)
-    sup_on = (kind == "valve_failure") & detail.isin(list(SUPERFICIAL))
-    sup_off = (kind == "surgery") & (detail == "done")
-    sup = ev[sup_on | sup_off].assign(on=sup_on[sup_on | sup_off], leg_=leg[sup_on | sup_off])
+    ev = events[(events["t"] <= t).to_numpy()]
     # a person refluxes superficially when either leg does (each leg's last word counts)
-    sup = sup.drop_duplicates(["person_id", "leg_"], keep="last").groupby("person_id")["on"].any()
-    deep_ids = ev.loc[(kind == "valve_failure") & detail.isin(list(DEEP)), "person_id"]
+    sup = superficial_reflux(ev).groupby(level=0).any()
+    vs = valve_systems(ev)
+    deep_ids = vs.loc[vs["deep"].to_numpy(), "person_id"]
     out = pd.DataFrame(index=persons)
     out["superficial_reflux"] = sup.reindex(persons, fill_value=False).astype(bool).to_numpy()
     out["deep_reflux"] = persons.isin(deep_ids.unique())
