@@ -18,8 +18,6 @@ True
 
 from __future__ import annotations
 
-import argparse
-import sys
 from pathlib import Path
 
 from cvirisk.params.model_spec import ModelSpec, load_model, model_hash
@@ -146,22 +144,11 @@ def render(params, spec: ModelSpec | None = None) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Write (or ``--check``) the model document."""
+    from cvirisk.io.documents import document_command
     from cvirisk.params import load_params
 
-    ap = argparse.ArgumentParser(prog="python -m cvirisk.model.docs", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--out", type=Path, default=DEFAULT_PATH, help="where to write (default docs/model.md)")
-    ap.add_argument("--check", action="store_true", help="exit 1 when the file differs from what would be written")
-    args = ap.parse_args(argv)
-    text = render(load_params())
-    if args.check:
-        current = args.out.read_text("utf-8") if args.out.exists() else ""
-        if current != text:
-            print(f"{args.out}: stale; run python -m cvirisk.model.docs", file=sys.stderr)
-            return 1
-        return 0
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text, "utf-8")
-    return 0
+    return document_command(argv, prog="python -m cvirisk.model.docs", description=__doc__.split("\n\n")[0],
+                            default=DEFAULT_PATH, render=lambda: render(load_params()))
 
 
 if __name__ == "__main__":  # pragma: no cover
