@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cvirisk.outcomes.log import person_rows
+from cvirisk.outcomes.log import is_event, labels, person_rows
 
 __all__ = ["surgery_waits", "time_in_class"]
 
@@ -29,11 +29,9 @@ def surgery_waits(events: pd.DataFrame) -> pd.DataFrame:
     A referral still waiting when the person leaves observation has ``done=False`` and the
     time waited so far (a censored waiting time).
     """
-    kind = events["event"].astype(str)
-    detail = events["detail"].astype(str)
-    ref = events[(kind == "surgery") & (detail == "referred")]
-    done = events[(kind == "surgery") & (detail == "done")]
-    exits = events[kind == "exit"].set_index("person_id")["t"]
+    ref = events[is_event(events, "surgery", "referred")]
+    done = events[is_event(events, "surgery", "done")]
+    exits = events[is_event(events, "exit")].set_index("person_id")["t"]
     rows = []
     done_by = {pid: list(g["t"]) for pid, g in done.groupby("person_id", observed=True)}
     for pid, t_ref in zip(ref["person_id"].to_numpy(), ref["t"].to_numpy(), strict=True):
@@ -49,11 +47,9 @@ def surgery_waits(events: pd.DataFrame) -> pd.DataFrame:
 def time_in_class(events: pd.DataFrame, cls: str = "C6", start: float = 0.0, end: float = np.inf) -> pd.Series:
     """Years each person spends in CEAP class ``cls`` within ``[start, end]`` (e.g. ulcer-years for C6)."""
     events = person_rows(events)
-    kind = events["event"].astype(str)
-    ev = events[kind.isin(["ceap", "entry", "exit"])]
-    state = pd.Series(np.where(ev["event"].astype(str) == "ceap", ev["detail"].astype(str), None), index=ev.index)
-    entered = ev["event"].astype(str) == "entry"
-    state = state.where(~(entered & ev["detail"].astype(str).eq("history_start")), "C0")
+    ev = events[is_event(events, ("ceap", "entry", "exit"))]
+    state = pd.Series(np.where(is_event(ev, "ceap"), labels(ev), None), index=ev.index)
+    state = state.where(~is_event(ev, "entry", "history_start"), "C0")
     state = state.groupby(ev["person_id"].to_numpy()).ffill()
     nxt = ev.groupby("person_id", observed=True)["t"].shift(-1)
     a = ev["t"].clip(lower=start, upper=end)

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from cvirisk.outcomes.log import person_rows
+from cvirisk.outcomes.log import labels, person_rows
 from cvirisk.outcomes.states import CEAP_CLASSES
 
 __all__ = ["state_occupancy", "timeline", "STATES"]
@@ -31,7 +31,7 @@ def _ceap_steps(events: pd.DataFrame) -> pd.DataFrame:
     ev = person_rows(events)
     ev = ev[ev["event"].astype(str) == "ceap"]
     return pd.DataFrame({"person_id": ev["person_id"].to_numpy(), "t": ev["t"].to_numpy(),
-                         "state": ev["detail"].astype(str).to_numpy()})  # fmt: skip
+                         "state": labels(ev).astype(str)})  # fmt: skip
 
 
 def state_occupancy(events: pd.DataFrame, grid: Sequence[float], axis: str = "t") -> pd.DataFrame:
@@ -54,7 +54,7 @@ def state_occupancy(events: pd.DataFrame, grid: Sequence[float], axis: str = "t"
     g = events.groupby("person_id", observed=True, sort=True)
     first, last = g.nth(0).set_index("person_id"), g.nth(-1).set_index("person_id")
     a0 = first["age"] - first["t"]
-    died = last["detail"].astype(str) == "death"
+    died = pd.Series(labels(last) == "death", index=last.index)
     steps = _ceap_steps(events).sort_values("t", kind="stable")
     rows = []
     for x in np.asarray(grid, float):
@@ -79,4 +79,4 @@ def timeline(events: pd.DataFrame, person_id: int) -> pd.DataFrame:
     ev = events[events["person_id"] == person_id]
     return pd.DataFrame({"age": ev["age"].to_numpy(), "t": ev["t"].to_numpy(),
                          "event": ev["event"].astype(str).to_numpy(),
-                         "detail": ev["detail"].astype(str).to_numpy()})  # fmt: skip
+                         "detail": labels(ev).astype(str)})  # fmt: skip
