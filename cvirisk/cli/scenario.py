@@ -14,9 +14,12 @@ Parameter interventions (rates, compression adherence, capacity, referral) hold 
 simulated life; driver interventions (smoking, weight, sedentary work) act from ``at_year``.
 
 ``--scenario`` takes a YAML file or the name of a shipped scenario (see
-``cvirisk.scenarios.library_names()``). Writes ``comparison.csv``, ``replications.csv``
-(and, with ``--psa-draws``, ``psa_draws.csv``, ``psa_summary.csv``, ``tornado.csv``) and
-``manifest.json`` into ``--out``, atomically; the same arguments give the same bytes. A bad
+``cvirisk.scenarios.library_names()``). Writes ``comparison.csv`` (every outcome with its unit,
+QALYs and costs per person, net monetary benefit at each ``--wtp``, ICER),
+``comparison_dictionary.csv``, ``cost_effectiveness.csv``, ``replications.csv``, ``report.html``
+(and, with ``--psa-draws``, ``psa_draws.csv``, ``psa_summary.csv``, ``ce_plane.csv``, ``ceac.csv``,
+``tornado.csv``, ``tornado.html``) and ``manifest.json`` into ``--out``, atomically; the same
+arguments give the same bytes. Figures embed plotly.js: they render with no network. A bad
 scenario file ends with exit status 2 and one line naming the file, the key and the reason.
 """
 
@@ -26,7 +29,13 @@ import argparse
 import os
 import sys
 
-from cvirisk.cli._common import add_seed_option, non_negative_int, positive_int, years
+from cvirisk.cli._common import (
+    add_seed_option,
+    non_negative_int,
+    positive_float,
+    positive_int,
+    years,
+)
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -54,6 +63,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="probabilistic sensitivity analysis with K parameter draws (default 0: none)")
     p.add_argument("--tornado-outcome", default="cvi_incident", metavar="OUTCOME",
                    help="outcome difference ranked in the tornado table (default cvi_incident)")
+    p.add_argument("--wtp", type=positive_float, action="append", default=None, metavar="PER_QALY",
+                   help="willingness to pay per QALY for the net monetary benefit (repeatable; default "
+                   "20000 and 30000, NICE's range)")
     p.add_argument("--workers", type=positive_int, default=1,
                    help="local processes for replications and PSA draws (default 1)")
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",

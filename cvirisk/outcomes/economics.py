@@ -284,12 +284,13 @@ def _first_class_change(log: _Log) -> np.ndarray:
 
 def _per_person(column: str):
     def reader(fu: FollowUp) -> float:
-        if fu.params is None:
-            raise ValueError(
-                f"{column}: the run's parameters are needed (utilities, costs, discount rates)"
-            )
+        params = fu.params
+        if params is None:  # as everywhere in cvirisk: no parameters given means the shipped ones
+            from cvirisk.params import load_params
+
+            params = load_params()
         if "_economics" not in fu.__dict__:  # one pass serves the four economic outcomes of a run
-            fu.__dict__["_economics"] = person_economics(fu.events, fu.years, fu.params)
+            fu.__dict__["_economics"] = person_economics(fu.events, fu.years, params)
         per = fu.__dict__["_economics"][column]
         w = fu.weight_of(per.index)
         return float((per.to_numpy(float) * w).sum() / w.sum()) if w.sum() > 0 else math.nan

@@ -14,8 +14,8 @@ Examples
 >>> p = load_params(overrides={"care.surgery_operations_per_year_per_100000": float("inf")})
 >>> res = compare(["smoking_down_third"], params=p, cohort=uniform_cohort(200, smoking="current"),
 ...               replications=2, years=5)
->>> list(res.table.columns[:4])
-['scenario', 'outcome', 'baseline', 'scenario_value']
+>>> list(res.table.columns[:5])
+['scenario', 'outcome', 'unit', 'baseline', 'scenario_value']
 """
 
 from __future__ import annotations
@@ -30,11 +30,14 @@ import pandas as pd
 from scipy import stats
 
 from cvirisk.exceptions import InputError
+from cvirisk.outcomes.economics import money_unit
 from cvirisk.params import Params, load_params, params_hash, params_to_dict
+from cvirisk.scenarios.economics import DEFAULT_WTP, nmb_rows
 from cvirisk.scenarios.execute import ArmsUnit, choose_engine, map_units
 from cvirisk.scenarios.schema import Scenario, file_hash, load_scenario, resolve_scenario_path
 
-__all__ = ["Comparison", "compare", "paired_interval", "choose_engine", "summarise", "arms_units"]
+__all__ = ["Comparison", "compare", "paired_interval", "choose_engine", "summarise", "arms_units", "with_units",
+           "outcome_dictionary"]
 
 #: Replications from which percentile intervals are reported too.
 PERCENTILE_MIN_R = 20
@@ -121,6 +124,7 @@ def compare(
     progress: Callable[[int, int], None] | None = None,
     workers: int = 1,
     scheduler=None,
+    wtp: Sequence[float] = DEFAULT_WTP,
 ) -> Comparison:
     """Run the baseline and each scenario replication by replication; compare them pairwise.
 
@@ -143,6 +147,9 @@ def compare(
     workers, scheduler
         Run replications in local processes or on a Dask cluster
         (:func:`~cvirisk.scenarios.execute.map_units`); results do not depend on it.
+    wtp : sequence of float
+        Willingness to pay per QALY at which the net monetary benefit is reported
+        (:mod:`cvirisk.scenarios.economics`; default NICE's 20,000 and 30,000 per QALY).
 
     Returns
     -------
@@ -159,6 +166,8 @@ def compare(
     reps = pd.DataFrame(rows)
     engines = sorted(set(reps["engine"]))
     reps = reps.drop(columns=["draw", "engine"])
+    wtp = [float(x) for x in wtp]
+    reps = pd.concat([reps, nmb_rows(reps, wtp)], ignore_index=True)
     manifest = {
         "params_hash": params_hash(params), "seed": int(seed), "scenario_seed": s_seed,
         "replications": int(replications), "years": float(years), "n": int(len(cohort) if cohort is not None else n),
@@ -167,7 +176,41 @@ def compare(
         "scenarios": [{"name": sc.name, "file": origin if fh else None, "sha256_16": fh,
                        "interventions": [e.model_dump() for e in sc.interventions]} for sc, origin, fh in loaded],
     }  # fmt: skip
-    return Comparison(summarise(reps), reps, manifest)
+    manifest["willingness_to_pay_per_qaly"] = wtp
+    manifest["economics"] = {"currency": params.economics.currency.value, "price_year": params.economics.price_year.value,
+                             "discount_rate_costs_per_year": params.economics.discount_rate_costs_per_year.value,
+                             "discount_rate_effects_per_year": params.economics.discount_rate_effects_per_year.value,
+                             "discounting": "continuous, (1 + r)^-t from baseline"}  # fmt: skip
+    return Comparison(with_units(summarise(reps), wtp, money_unit(params)), reps, manifest)
+
+
+def with_units(table: pd.DataFrame, wtp: Sequence[float] = (), money: str | None = None) -> pd.DataFrame:
+    """The comparison table with the ICER rows (see :mod:`cvirisk.scenarios.economics`), a ``unit``
+    column after ``outcome`` (the outcome vocabulary's) and ``quadrant`` (ICER rows only)."""
+    from cvirisk.scenarios.economics import icer_rows
+
+    table = pd.concat([table, icer_rows(table)], ignore_index=True)
+    order = {name: i for i, name in enumerate(dict.fromkeys(table["scenario"]))}
+    table = table.sort_values("scenario", key=lambda s: s.map(order), kind="stable", ignore_index=True)
+    units = outcome_dictionary(wtp, money).set_index("outcome")["unit"]
+    table.insert(2, "unit", table["outcome"].map(units).fillna(""))
+    table["quadrant"] = table["quadrant"].fillna("") if "quadrant" in table else ""
+    table["replications"] = table["replications"].astype("Int64")
+    return table
+
+
+def outcome_dictionary(wtp: Sequence[float] = (), money: str | None = None) -> pd.DataFrame:
+    """Every outcome a comparison reports: ``outcome, label, unit, definition, group`` (``money``,
+    e.g. ``"GBP (2023 prices)"``, names the currency in the units of costs)."""
+    from cvirisk.outcomes.economics import MONEY
+    from cvirisk.outcomes.registry import dictionary
+    from cvirisk.scenarios.economics import derived_dictionary
+    from cvirisk.scenarios.execute import outcome_names
+
+    out = pd.concat([dictionary(outcome_names()), derived_dictionary(wtp)], ignore_index=True)
+    if money:
+        out["unit"] = out["unit"].str.replace(MONEY, money, regex=False)
+    return out
 
 
 def arms_units(loaded, params: Params, *, n, cohort, seed, scenario_seed, replications, years, engine,

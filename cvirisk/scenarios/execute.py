@@ -30,7 +30,7 @@ import pandas as pd
 from cvirisk.exceptions import InputError, UnsupportedError
 from cvirisk.scenarios.schema import Scenario
 
-__all__ = ["ArmsUnit", "run_unit", "map_units"]
+__all__ = ["ArmsUnit", "run_unit", "map_units", "outcome_names"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -88,11 +88,30 @@ def _simulate(cohort, params, seed, years, engine, replication, interventions=No
         raise InputError(str(exc)) from None
 
 
+def outcome_names() -> list[str]:
+    """Outcomes of every arm, in report order: the vocabulary's clinical and care outcomes, then
+    QALYs and costs per person (:data:`cvirisk.outcomes.economics.ECONOMIC_OUTCOMES`)."""
+    from cvirisk.outcomes.economics import ECONOMIC_OUTCOMES
+    from cvirisk.scenarios.outcomes import OUTCOMES
+
+    return [n for n in OUTCOMES if n not in ECONOMIC_OUTCOMES] + list(ECONOMIC_OUTCOMES)
+
+
+def _outcomes(events: pd.DataFrame, years: float, weights, params) -> dict[str, float]:
+    """Every outcome of :func:`outcome_names` for one arm's log (economics with the arm's parameters:
+    a scenario that changes a cost or utility is valued with its own numbers)."""
+    from cvirisk.outcomes.economics import ECONOMIC_OUTCOMES, economic_outcomes
+    from cvirisk.outcomes.registry import measure
+
+    values = measure(events, years, weights, params, names=outcome_names()[: -len(ECONOMIC_OUTCOMES)])
+    values.update(economic_outcomes(events, years, params, weights))  # one pass for all four
+    return values
+
+
 def run_unit(unit: ArmsUnit) -> list[dict]:
     """Rows ``draw, scenario, replication, outcome, baseline, scenario_value, difference, engine``."""
     from cvirisk.params import params_from_dict
     from cvirisk.scenarios.compile import compile_scenario
-    from cvirisk.scenarios.outcomes import OUTCOMES, run_outcomes
 
     params = params_from_dict(unit.params, "scenario unit")
     r, seed = unit.replication, unit.seed
@@ -108,15 +127,15 @@ def run_unit(unit: ArmsUnit) -> list[dict]:
     compiled = [compile_scenario(sc, params, cohort, s_seed, r, origin=o)
                 for sc, o in zip(unit.scenarios, origins, strict=True)]  # fmt: skip
     engine = choose_engine(unit.engine, [params, *(c.params for c in compiled)])
-    base = run_outcomes(_simulate(cohort, params, seed, unit.years, engine, r).events, unit.years, weights)
+    base = _outcomes(_simulate(cohort, params, seed, unit.years, engine, r).events, unit.years, weights, params)
     rows = []
     for sc, comp in zip(unit.scenarios, compiled, strict=True):
         if sc.parameters_from == "baseline" and comp.overrides:
             res = _simulate(cohort, params, s_seed, unit.years, engine, r, comp.interventions, comp.params)
         else:
             res = _simulate(cohort, comp.params, s_seed, unit.years, engine, r, comp.interventions)
-        scen = run_outcomes(res.events, unit.years, weights)
-        for name in OUTCOMES:
+        scen = _outcomes(res.events, unit.years, weights, comp.params)
+        for name in outcome_names():
             rows.append({"draw": unit.draw, "scenario": comp.name, "replication": r, "outcome": name,
                          "baseline": base[name], "scenario_value": scen[name],
                          "difference": scen[name] - base[name], "engine": engine})  # fmt: skip

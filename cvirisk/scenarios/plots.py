@@ -16,7 +16,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-__all__ = ["tornado_figure", "psa_difference_figure", "comparison_differences"]
+__all__ = ["tornado_figure", "psa_difference_figure", "comparison_differences", "ce_plane_figure", "ceac_figure"]
 
 _TEMPLATE = "plotly_white"
 
@@ -77,4 +77,45 @@ def psa_difference_figure(draws: pd.DataFrame, scenario: str, outcome: str, para
     ])  # fmt: skip
     fig.update_layout(template=_TEMPLATE, title=title or f"{scenario}: {outcome} difference by {_short(parameter)}",
                       xaxis_title=_short(parameter), yaxis_title=f"{outcome}: scenario - baseline")
+    return fig
+
+
+def ce_plane_figure(plane: pd.DataFrame, wtp: float | None = None, *, money: str = "",
+                    title: str | None = None, points: str = "draws") -> go.Figure:
+    """The cost-effectiveness plane: incremental QALYs (x) and costs (y) per person of each PSA draw.
+
+    ``plane`` is :func:`cvirisk.scenarios.economics.ce_plane` output; draw 0 (base parameters) is
+    a diamond; with ``wtp`` a dashed line of slope ``wtp`` marks the threshold (draws below it
+    are cost-effective at that willingness to pay).
+    """
+    fig = go.Figure()
+    colors = ("#4c78a8", "#f58518", "#54a24b", "#b279a2", "#9d755d")
+    for k, (name, g) in enumerate(plane.groupby("scenario", sort=False)):
+        rest, base = g[g["draw"] > 0], g[g["draw"] == 0]
+        c = colors[k % len(colors)]
+        fig.add_trace(go.Scatter(x=rest["delta_qalys"], y=rest["delta_costs"], mode="markers", name=f"{name}: {points}",
+                                 marker={"color": c, "opacity": 0.6}))  # fmt: skip
+        fig.add_trace(go.Scatter(x=base["delta_qalys"], y=base["delta_costs"], mode="markers",
+                                 name=f"{name}: base parameters",
+                                 marker={"color": c, "size": 13, "symbol": "diamond", "line": {"width": 1}}))  # fmt: skip
+    fig.add_hline(y=0, line_color="grey")
+    fig.add_vline(x=0, line_color="grey")
+    if wtp is not None and len(plane):
+        span = float(plane["delta_qalys"].abs().max()) or 1e-3
+        fig.add_trace(go.Scatter(x=[-span, span], y=[-wtp * span, wtp * span], mode="lines", line={"dash": "dash",
+                                 "color": "grey"}, name=f"willingness to pay {wtp:,.0f} per QALY"))  # fmt: skip
+    unit = f" ({money})" if money else ""
+    fig.update_layout(template=_TEMPLATE, title=title or "Cost-effectiveness plane (PSA draws)",
+                      xaxis_title="incremental QALYs per person", yaxis_title=f"incremental costs per person{unit}")
+    return fig
+
+
+def ceac_figure(curve: pd.DataFrame, *, money: str = "", title: str | None = None) -> go.Figure:
+    """Cost-effectiveness acceptability curves (:func:`cvirisk.scenarios.economics.ceac` output)."""
+    fig = go.Figure([go.Scatter(x=g["wtp"], y=g["probability"], mode="lines+markers", name=str(opt))
+                     for opt, g in curve.groupby("option", sort=False)])  # fmt: skip
+    unit = f" ({money})" if money else ""
+    fig.update_layout(template=_TEMPLATE, title=title or "Cost-effectiveness acceptability curve",
+                      xaxis_title=f"willingness to pay per QALY{unit}",
+                      yaxis_title="probability of the highest net monetary benefit", yaxis_range=[0, 1])
     return fig

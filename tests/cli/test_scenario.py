@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -36,15 +37,56 @@ def test_writes_comparison_and_reproduces_bytes(tmp_path, capsys):
     files = {s["name"]: s["sha256_16"] for s in manifest["scenarios"]}
     assert len(files["quit_all"]) == 16 and len(files["smoking_down_third"]) == 16
     assert "written to" in capsys.readouterr().err
+    for name in ("comparison_dictionary.csv", "cost_effectiveness.csv", "report.html"):
+        assert (a / name).read_bytes() == (b / name).read_bytes()
+
+
+def _self_contained(path) -> str:
+    """The page embeds plotly.js (no <script src=...>, nothing fetched), so it renders offline."""
+    html = path.read_text(encoding="utf-8")
+    assert "<script src=" not in html and "Plotly.newPlot" in html
+    assert "function(t,e){" in html or "plotly.js v" in html.lower()  # the library itself is inline
+    return html
+
+
+def test_dictionary_units_and_cost_effectiveness(tmp_path):
+    """Every column and every outcome of comparison.csv is defined, with a unit; CE table and report."""
+    code, out = _run(tmp_path, "ce", "--wtp", "15000", "--wtp", "30000")
+    assert code == 0
+    table = pd.read_csv(out / "comparison.csv", keep_default_na=False)
+    dictionary = pd.read_csv(out / "comparison_dictionary.csv", keep_default_na=False)
+    cols = dictionary[dictionary["kind"] == "column"]
+    outcomes = dictionary[dictionary["kind"] == "outcome"].set_index("name")
+    assert list(cols["name"]) == list(table.columns)
+    assert set(table["outcome"]) == set(outcomes.index)
+    assert (outcomes["unit"] != "").all() and (outcomes["definition"].str.len() > 20).all()
+    units = table.drop_duplicates("outcome").set_index("outcome")["unit"]
+    assert (units == outcomes.loc[units.index, "unit"]).all()
+    assert {"qalys_per_person", "costs_per_person", "net_monetary_benefit_at_15000", "icer"} <= set(table["outcome"])
+    ce = pd.read_csv(out / "cost_effectiveness.csv")
+    assert sorted(ce["wtp"]) == [15_000.0, 30_000.0]
+    assert {"delta_costs", "delta_qalys", "icer", "quadrant", "nmb", "nmb_lower", "nmb_upper", "decision"} <= set(ce)
+    html = _self_contained(out / "report.html")
+    assert "Cost-effectiveness" in html and "net_monetary_benefit_at_30000" in html
 
 
 def test_psa_outputs(tmp_path):
     code, out = _run(tmp_path, "psa", "--psa-draws", "2", "--tornado-outcome", "deaths")
     assert code == 0
-    for name in ("psa_draws.csv", "psa_summary.csv", "psa_correlations.csv", "tornado.csv", "tornado.html"):
+    for name in ("psa_draws.csv", "psa_summary.csv", "psa_correlations.csv", "tornado.csv", "tornado.html",
+                 "ce_plane.csv", "ceac.csv"):  # fmt: skip
         assert (out / name).stat().st_size > 0
     assert sorted(pd.read_csv(out / "psa_draws.csv")["draw"].unique()) == [0, 1, 2]
     assert json.loads((out / "manifest.json").read_text())["psa"]["draws"] == 2
+    assert sorted(pd.read_csv(out / "ce_plane.csv")["draw"].unique()) == [0, 1, 2]
+    curve = pd.read_csv(out / "ceac.csv")
+    assert set(curve["option"]) == {"baseline", "smoking_down_third"}
+    assert np.allclose(curve.groupby("wtp")["probability"].sum(), 1.0)
+    # a clinical tornado leaves out the prices and utilities (their swing there is exactly 0)
+    assert not pd.read_csv(out / "tornado.csv")["parameter"].str.startswith("economics.").any()
+    _self_contained(out / "tornado.html")
+    html = _self_contained(out / "report.html")
+    assert html.count("Plotly.newPlot") == 4  # CE plane of replications and of draws, CEAC, tornado
 
 
 @pytest.mark.parametrize(

@@ -68,6 +68,8 @@ def test_psa_has_baseline_draw_and_intervals(unlimited, small_psa):
     plain = compare(["compression_adherence_doubled"], params=unlimited, cohort=cohort, seed=5, replications=1,
                     years=15, engine="fast").table
     d0 = psa.draws[psa.draws["draw"] == 0].reset_index(drop=True)
+    plain = plain[plain["outcome"].isin(d0["outcome"])].reset_index(drop=True)  # not the NMB and ICER rows
+    assert list(plain["outcome"]) == list(d0["outcome"])
     np.testing.assert_array_equal(d0["difference"].to_numpy(), plain["difference"].to_numpy())
     row = psa.summary.set_index("outcome").loc["ulcer_years"]
     assert row["draws"] == 6 and row["difference_lower"] <= row["difference_mean"] <= row["difference_upper"]
