@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
+from cvirisk.outcomes.cumulative import cumulative_incidence
 from cvirisk.outcomes.log import death_causes, is_event, person_rows
 from cvirisk.outcomes.readers import done_waits, first_time, life_years, ulcer_years
 from cvirisk.outcomes.registry import FollowUp, Outcome, register
@@ -33,6 +34,12 @@ from cvirisk.outcomes.states import ceap_at
 __all__ = ["CLINICAL"]
 
 _PER = 1000.0  # rates per 1,000 person-years
+_CVI = (
+    "C3",
+    "C4",
+    "C5",
+    "C6",
+)  # the person's (worse leg's) CEAP classes of chronic venous insufficiency
 
 
 def _events_in_follow_up(kind: str, detail: str | Collection[str] | None = None):
@@ -64,8 +71,15 @@ def _rate(kind: str, detail: str | Collection[str] | None = None, person_level: 
 
 
 def _cvi_incident(fu: FollowUp) -> float:
-    first = first_time(fu.events, "ceap", ("C3", "C4", "C5", "C6"))
+    first = first_time(fu.events, "ceap", _CVI)
     return fu.count(first.index[fu.in_follow_up(first.to_numpy())].to_numpy())
+
+
+def _cvi_risk(fu: FollowUp) -> float:
+    ci = cumulative_incidence(
+        fu.events, "ceap", _CVI, times=[fu.years], exclude_prevalent=True, weights=fu.weights
+    )
+    return float(100.0 * ci["cif"].iloc[0])
 
 
 def _mean_wait(fu: FollowUp) -> float:
@@ -107,6 +121,9 @@ _OUT = [
     Outcome("cvi_incident", "new chronic venous insufficiency",
             f"Persons whose first CEAP class C3 or worse (edema, skin changes or ulcer; CVI) begins {_FU}.",
             "persons", _cvi_incident),
+    Outcome("cvi_cumulative_incidence", "risk of CVI by the end",
+            "Percent of the persons who never had CVI (CEAP C3 or worse) before baseline who develop it by the end "
+            "of follow-up, death competing (Aalen-Johansen).", "% of persons free of CVI at baseline", _cvi_risk),
     Outcome("superficial_failure", "superficial valve failures",
             f"Legs whose superficial venous valves fail {_FU} (events).", "events", _events_in_follow_up(
                 "valve_failure", "superficial")),

@@ -103,6 +103,17 @@ def test_cumulative_incidence_with_death_competing_by_hand():
     assert ci["cif_death"].tolist() == pytest.approx([0.0, 2 / 3])
 
 
+def test_risk_of_cvi_by_hand_and_weighted():
+    # as above at t=10: 1/3; person 1 weighted 2: 2 of 4 at t=1, then no more CVI
+    assert outcomes.measure(LOG, 10.0, names=["cvi_cumulative_incidence"]) == {
+        "cvi_cumulative_incidence": pytest.approx(100 / 3)
+    }
+    w = pd.Series({1: 2.0, 2: 1.0, 3: 1.0})
+    assert outcomes.measure(LOG, 10.0, weights=w, names=["cvi_cumulative_incidence"]) == {
+        "cvi_cumulative_incidence": pytest.approx(50.0)
+    }
+
+
 def test_age_standardised_rate_by_hand():
     # bands 40-59 and 60+: person 3 gives 5 years and 1 death at 40-59; persons 1 and 2 give
     # 10 + 2 years and 1 death at 60+. ESP 2013: 40-59 holds 27,500 and 60+ 25,500 of 100,000.
