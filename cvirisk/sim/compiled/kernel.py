@@ -14,6 +14,13 @@ A person referred for surgery while theatres are rationed stops ("parks") right 
 event, with their whole state kept in the run arrays, so the Python queue can give them a
 slot and resume them; everything else runs to death or the end of follow-up.
 
+Every function is compiled without numba's runtime (``_nrt=False``, a numba option that is
+not in its public documentation): the kernel allocates nothing (its working arrays come from
+:func:`cvirisk.sim.compiled.run._scratch`), and with the runtime the atomic increments and
+decrements of array reference counts around every call and view took about two thirds of the
+kernel's time (``perf`` on 30,000 persons: the runtime's ``lock incq``/``lock decq``). The
+small functions are inlined into ``live`` for the same reason.
+
 The uniforms reproduce :func:`cvirisk.random.uniforms` bit for bit (SplitMix64 of the
 stream key, the person id and the occurrence), so streams mean the same in every engine.
 """
@@ -167,14 +174,14 @@ H_k_finding = 108
 N_HEADER = 109
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", _nrt=False)
 def _mix(z):
     z = (z ^ (z >> np.uint64(30))) * _M1
     z = (z ^ (z >> np.uint64(27))) * _M2
     return z ^ (z >> np.uint64(31))
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def uniform(key, pid, occ):
     """The uniform of :func:`cvirisk.random.uniforms` for one (key, person, occurrence)."""
     z = _mix(key ^ _mix(np.uint64(pid) * _GOLDEN + _GOLDEN))
@@ -182,7 +189,7 @@ def uniform(key, pid, occ):
     return float(z >> np.uint64(11)) * _TWO_M53 + 0.5 * _TWO_M53
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", _nrt=False)
 def _gompertz_integral(h0, b, dt):
     if dt <= 0.0 or h0 <= 0.0:
         return 0.0
@@ -191,7 +198,7 @@ def _gompertz_integral(h0, b, dt):
     return h0 * math.expm1(b * dt) / b
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", _nrt=False)
 def _gompertz_time(h0, b, budget):
     if h0 <= 0.0:
         return np.inf
@@ -205,7 +212,7 @@ def _gompertz_time(h0, b, budget):
     return tau if tau >= 0.0 else np.inf
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always", _nrt=False)
 def _lt_integral(lt, sex, status, a0, a1):
     """Cumulative life-table hazard between ages a0 < a1 (piecewise constant by year)."""
     total = 0.0
@@ -221,7 +228,7 @@ def _lt_integral(lt, sex, status, a0, a1):
     return total
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always", _nrt=False)
 def _lt_time(lt, sex, status, a0, budget):
     """Years from age a0 until the life-table hazard has accumulated ``budget``."""
     a = a0
@@ -238,7 +245,7 @@ def _lt_time(lt, sex, status, a0, budget):
         a = float(k + 1)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always", _nrt=False)
 def _check(v, op, val):
     if op == 0:
         return v == val
@@ -253,7 +260,7 @@ def _check(v, op, val):
     return v <= val
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always", _nrt=False)
 def _enabled(i, V, TI, TF):
     for k in range(TI[TI[H_g_ptr] + i], TI[TI[H_g_ptr] + i + 1]):
         if not _check(V[TI[TI[H_g_var] + k]], TI[TI[H_g_op] + k], TI[TI[H_g_val] + k]):
@@ -267,14 +274,14 @@ def _enabled(i, V, TI, TF):
     return True
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always", _nrt=False)
 def _avp(leg, V, TI, TF, P, bmi):
     o = TI[H_leg_offset] + leg * TI[H_n_leg_vars]
     return (P[P_NORMAL] + P[P_SUP] * V[o + TI[H_avp_sup]] + P[P_DEEP] * V[o + TI[H_avp_deep]]
             + P[P_SEG] * V[o + TI[H_avp_seg]] + P[P_OBS] * V[o + TI[H_avp_obs]] + P[P_BMI] * (bmi - 25.0))
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always", _nrt=False)
 def _hazard(i, t, V, ST, age0, bmi_v, bmi_t, bmi_s, logz, TI, TF, P):
     """Log hazard of instance ``i`` at time ``t`` in the current state, and its log slope."""
     slope = TF[TI[H_slope] + i]
@@ -302,7 +309,7 @@ def _hazard(i, t, V, ST, age0, bmi_v, bmi_t, bmi_s, logz, TI, TF, P):
     return lh, b
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always", _nrt=False)
 def _smoking_status(V, TI, TF):
     if V[TI[H_v_smoking_current]] == 1:
         return 1
@@ -311,10 +318,10 @@ def _smoking_status(V, TI, TF):
     return 0
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def live(rows, TI, TF0, P0, keys, lt0, TF1, P1, lt1, switch, pid, age0, sex, logz, sched, bmi_change,
          V_all, ST_all, E_all, tref_all, occ_all, C_all, tnow, bmi_state, started, status, park_t,
-         buf_i, buf_f, n_out):
+         h0, hb, en, nxt, dirty, dirty_list, mark, buf_i, buf_f, n_out):
     """Live persons ``rows`` (resuming parked ones) until each is done or parks again.
 
     The numbers (``TF``, ``P``, ``lt``) are ``*0`` throughout, or with ``switch`` ``*0`` before
@@ -327,15 +334,7 @@ def live(rows, TI, TF0, P0, keys, lt0, TF1, P1, lt1, switch, pid, age0, sex, log
     caller grows the buffers and calls again with the rest.
     """
     NI = TI[H_n_inst]
-    NV = V_all.shape[1]
     K = sched.shape[1]
-    h0 = np.zeros(NI)
-    hb = np.zeros(NI)
-    en = np.zeros(NI, np.bool_)
-    nxt = np.full(NI, np.inf)
-    dirty = np.zeros(NV + 1, np.bool_)
-    dirty_list = np.empty(4 * (NV + 1), np.int64)
-    mark = np.zeros(NI, np.bool_)
     cap = buf_i.shape[0]
     for k_row in range(rows.shape[0]):
         r = rows[k_row]
@@ -353,6 +352,7 @@ def live(rows, TI, TF0, P0, keys, lt0, TF1, P1, lt1, switch, pid, age0, sex, log
         sx = sex[r]
         lz = logz[r]
         t = tnow[r]
+        bm = bmi_state[r]
         if not started[r]:
             started[r] = True
             for i in range(NI):
@@ -367,7 +367,7 @@ def live(rows, TI, TF0, P0, keys, lt0, TF1, P1, lt1, switch, pid, age0, sex, log
         # (re)compute every instance at its tref from the current state
         for i in range(NI):
             en[i] = V[TI[H_v_alive]] == 1 and _enabled(i, V, TI, TF)
-            _refresh(i, tref[i], V, ST, E, tref, h0, hb, en, nxt, a0, sx, lz, bmi_state[r], TI, TF, P, lt)
+            _refresh(i, tref[i], V, ST, E, tref, h0, hb, en, nxt, a0, sx, lz, bm[0], bm[1], bm[2], TI, TF, P, lt)
         n_dirty = 0
         while V[TI[H_v_alive]] == 1 and V[TI[H_v_done]] == 0:
             if n_out - first_row > PERSON_ROOM - 64:
@@ -399,13 +399,13 @@ def live(rows, TI, TF0, P0, keys, lt0, TF1, P1, lt1, switch, pid, age0, sex, log
                 P = P1
                 lt = lt1
                 for i in range(NI):
-                    _refresh(i, 0.0, V, ST, E, tref, h0, hb, en, nxt, a0, sx, lz, bmi_state[r], TI, TF, P, lt)
+                    _refresh(i, 0.0, V, ST, E, tref, h0, hb, en, nxt, a0, sx, lz, bm[0], bm[1], bm[2], TI, TF, P, lt)
                 continue
             if k_best >= 0 and s_best <= t_best:
                 t = s_best
                 sched[r, k_best] = np.inf
                 n_dirty, n_out = _fire_schedule(
-                    k_best, r, t, V, ST, C, bmi_state[r], bmi_change[r], TI, TF, P, keys, p, dirty, dirty_list,
+                    k_best, r, t, V, ST, C, bm, bmi_change[r], TI, TF, P, keys, p, dirty, dirty_list,
                     n_dirty, buf_i, buf_f, n_out)
                 fired = -1
             else:
@@ -440,7 +440,7 @@ def live(rows, TI, TF0, P0, keys, lt0, TF1, P1, lt1, switch, pid, age0, sex, log
                         E[i] -= _consumed(i, t, tref, h0, hb, a0, sx, lt, TI, TF)
                     tref[i] = t
                     en[i] = alive and _enabled(i, V, TI, TF)
-                    _refresh(i, t, V, ST, E, tref, h0, hb, en, nxt, a0, sx, lz, bmi_state[r], TI, TF, P, lt)
+                    _refresh(i, t, V, ST, E, tref, h0, hb, en, nxt, a0, sx, lz, bm[0], bm[1], bm[2], TI, TF, P, lt)
             if parked:
                 status[r] = STATUS_PARKED
                 # budgets of untouched instances stay valid from their own tref
@@ -448,15 +448,15 @@ def live(rows, TI, TF0, P0, keys, lt0, TF1, P1, lt1, switch, pid, age0, sex, log
     return n_out, rows.shape[0]
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always", _nrt=False)
 def _consumed(i, t, tref, h0, hb, a0, sx, lt, TI, TF):
     if TI[TI[H_clock] + i] == 2:
         return _lt_integral(lt, sx, int(hb[i]), a0 + tref[i], a0 + t)
     return _gompertz_integral(h0[i], hb[i], t - tref[i])
 
 
-@njit(cache=True)
-def _refresh(i, t, V, ST, E, tref, h0, hb, en, nxt, a0, sx, lz, bmi, TI, TF, P, lt):
+@njit(cache=True, inline="always", _nrt=False)
+def _refresh(i, t, V, ST, E, tref, h0, hb, en, nxt, a0, sx, lz, b0, b1, b2, TI, TF, P, lt):
     if not en[i]:
         nxt[i] = np.inf
         return
@@ -466,13 +466,13 @@ def _refresh(i, t, V, ST, E, tref, h0, hb, en, nxt, a0, sx, lz, bmi, TI, TF, P, 
         hb[i] = status
         nxt[i] = t + _lt_time(lt, sx, status, a0 + t, E[i])
         return
-    lh, b = _hazard(i, t, V, ST, a0, bmi[0], bmi[1], bmi[2], lz, TI, TF, P)
+    lh, b = _hazard(i, t, V, ST, a0, b0, b1, b2, lz, TI, TF, P)
     h0[i] = math.exp(lh)
     hb[i] = b
     nxt[i] = t + _gompertz_time(h0[i], b, E[i])
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", _nrt=False)
 def _set(V, v, value, vmax, dirty, dirty_list, n_dirty):
     if value < 0:
         value = 0
@@ -487,7 +487,7 @@ def _set(V, v, value, vmax, dirty, dirty_list, n_dirty):
     return n_dirty
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always", _nrt=False)
 def _emit(buf_i, buf_f, n, r, t, leg, kind, detail, value):
     """Write one event row at ``n`` (the caller keeps room: see ``live``); returns ``n + 1``."""
     buf_i[n, 0] = r
@@ -499,7 +499,7 @@ def _emit(buf_i, buf_f, n, r, t, leg, kind, detail, value):
     return n + 1
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always", _nrt=False)
 def _apply(lo, hi, h_kind, h_var, h_val, V, ST, t, TI, TF, dirty, dirty_list, n_dirty):
     ok, ov, ol = TI[h_kind], TI[h_var], TI[h_val]
     for k in range(lo, hi):
@@ -514,7 +514,7 @@ def _apply(lo, hi, h_kind, h_var, h_val, V, ST, t, TI, TF, dirty, dirty_list, n_
     return n_dirty
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _fire_transition(i, r, t, V, ST, C, TI, TF, P, keys, p, a0, dirty, dirty_list, n_dirty, buf_i, buf_f, n_out):
     leg = TI[TI[H_leg] + i]
     n_dirty = _apply(TI[TI[H_e_ptr] + i], TI[TI[H_e_ptr] + i + 1], H_e_kind, H_e_var, H_e_val, V, ST, t, TI, TF, dirty, dirty_list, n_dirty)
@@ -545,14 +545,14 @@ def _fire_transition(i, r, t, V, ST, C, TI, TF, P, keys, p, a0, dirty, dirty_lis
     return n_dirty, n_out
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always", _nrt=False)
 def _die(r, t, V, TI, TF, buf_i, buf_f, n_out):
     V[TI[H_v_alive]] = 0
     V[TI[H_v_done]] = 1
     return _emit(buf_i, buf_f, n_out, r, t, -1, TI[H_k_exit], TI[H_d_exit_death], np.nan)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _dvt(leg, r, t, V, ST, C, TI, TF, P, keys, p, dirty, dirty_list, n_dirty, buf_i, buf_f, n_out):
     occ = C[C_DVT]
     C[C_DVT] += 1
@@ -572,7 +572,7 @@ def _dvt(leg, r, t, V, ST, C, TI, TF, P, keys, p, dirty, dirty_list, n_dirty, bu
     return n_dirty, n_out
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _prescribe(r, t, V, C, TI, TF, P, keys, p, dirty, dirty_list, n_dirty, buf_i, buf_f, n_out):
     u = uniform(keys[K_ADHERE], p, C[C_PRESCRIPTIONS])
     C[C_PRESCRIPTIONS] += 1
@@ -582,7 +582,7 @@ def _prescribe(r, t, V, C, TI, TF, P, keys, p, dirty, dirty_list, n_dirty, buf_i
     return n_dirty, n_out
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _duplex(r, t, V, C, TI, TF, P, keys, p, dirty, dirty_list, n_dirty, buf_i, buf_f, n_out):
     occ = C[C_PRESENTATIONS]
     C[C_PRESENTATIONS] += 1
@@ -605,7 +605,7 @@ def _duplex(r, t, V, C, TI, TF, P, keys, p, dirty, dirty_list, n_dirty, buf_i, b
     return n_dirty, n_out
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _operate(leg, r, t, V, ST, TI, TF, P, dirty, dirty_list, n_dirty, buf_i, buf_f, n_out):
     o = TI[H_leg_offset] + leg * TI[H_n_leg_vars]
     if V[o + TI[H_lv_referred]] == 0:
@@ -622,7 +622,7 @@ def _operate(leg, r, t, V, ST, TI, TF, P, dirty, dirty_list, n_dirty, buf_i, buf
     return n_dirty, n_out
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _fire_schedule(k, r, t, V, ST, C, bmi, bmi_change, TI, TF, P, keys, p, dirty, dirty_list, n_dirty,
                    buf_i, buf_f, n_out):
     for g in range(TI[TI[H_s_g_ptr] + k], TI[TI[H_s_g_ptr] + k + 1]):
@@ -674,7 +674,7 @@ def _fire_schedule(k, r, t, V, ST, C, bmi, bmi_change, TI, TF, P, keys, p, dirty
     return n_dirty, n_out
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always", _nrt=False)
 def _leg_code(V, o, TI, TF):
     """CEAP clinical class of a leg (0-6) and the index of its detail in CEAP_DETAILS."""
     if V[o + TI[H_lv_ulcer_active]] == 1:
@@ -696,7 +696,7 @@ def _leg_code(V, o, TI, TF):
     return 0, 0
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _after_event(r, t, V, ST, C, TI, TF, P, keys, p, dirty, dirty_list, n_dirty, buf_i, buf_f, n_out, park_t):
     """Derived state after any event: each leg's CEAP class (logged when it changes), the
     person's worst class, the start of CVI in a leg, compression on crossing the threshold,

@@ -331,7 +331,7 @@ def run_compiled(
     park_t = np.full((n, 2), np.nan)
     live = K.live
     args = [TI, TF0, P0, keys, lt0, TF1, P1, lt1, params_followup is not None, pid, age0, sex, logz, sched,
-            bmi_change, V, ST, E, tref, occ, C, tnow, bmi, started, status, park_t]
+            bmi_change, V, ST, E, tref, occ, C, tnow, bmi, started, status, park_t, *_scratch(NI, compiled.n_vars)]
     buf = _Buffer(max(2 * K.PERSON_ROOM, 64 * min(n, BATCH)))
     for lo in range(0, n, BATCH):
         buf.live(live, np.arange(lo, min(n, lo + BATCH), dtype=np.int64), args)
@@ -385,11 +385,21 @@ def _present(values: np.ndarray) -> pd.Categorical:
     return pd.Categorical(values, categories=sorted(set(values.tolist())))
 
 
+def _scratch(n_inst: int, n_vars: int) -> list[np.ndarray]:
+    """The kernel's working arrays for one person (made here: the kernel allocates nothing).
+
+    Hazard at ``tref`` and its log slope, enabled, next firing time and marks by instance;
+    changed-variable flags and list (the last variable stands for BMI).
+    """
+    return [np.zeros(n_inst), np.zeros(n_inst), np.zeros(n_inst, np.bool_), np.full(n_inst, np.inf),
+            np.zeros(n_vars + 1, np.bool_), np.empty(4 * (n_vars + 1), np.int64), np.zeros(n_inst, np.bool_)]
+
+
 class _Buffer:
-    """The event rows of a run (int columns: row, leg, kind, detail; float: t, value), grown here."""
+    """The event rows of a run (int32 columns: row, leg, kind, detail; float: t, value), grown here."""
 
     def __init__(self, rows: int) -> None:
-        self.i = np.empty((rows, 4), np.int64)
+        self.i = np.empty((rows, 4), np.int32)
         self.f = np.empty((rows, 2), np.float64)
         self.n = 0
 
@@ -400,7 +410,7 @@ class _Buffer:
             rows = rows[done:]
             if rows.size:
                 grow = max(self.i.shape[0], 2 * K.PERSON_ROOM)
-                self.i = np.concatenate([self.i, np.empty((grow, 4), np.int64)])
+                self.i = np.concatenate([self.i, np.empty((grow, 4), np.int32)])
                 self.f = np.concatenate([self.f, np.empty((grow, 2), np.float64)])
 
 
@@ -456,20 +466,32 @@ def _queue(compiled, params, n, live, args, buf, ops):
 
 
 def _event_frame(compiled: CompiledModel, bi: np.ndarray, bf: np.ndarray, pid: np.ndarray, age0: np.ndarray) -> pd.DataFrame:
-    # rows were written person by person, resumed persons later: a stable sort on the row
-    # index restores (person, order of events) without a multi-key sort
-    order = np.argsort(bi[:, 0], kind="stable")
-    bi, bf = bi[order], bf[order]
+    """The event table from the kernel's rows, in (person, order of events) order.
+
+    Rows were written person by person, resumed persons (the waiting list) later: a stable
+    sort on the row index restores the order, skipped when nothing was resumed. Details become
+    a categorical of the details present, sorted by name (as a chunked run's collection
+    restores them), from their integer codes: no strings are made per row.
+    """
     rows = bi[:, 0]
-    # the categories are the details present, sorted (as a chunked run's collection restores them)
-    codes, present = pd.factorize(np.asarray(compiled.details, dtype=object)[bi[:, 3]], sort=True)
-    details = pd.Categorical.from_codes(codes, categories=pd.Index(present, dtype=object))
+    order = None if rows.size < 2 or bool((rows[1:] >= rows[:-1]).all()) else np.argsort(rows, kind="stable")
+
+    def col(a: np.ndarray) -> np.ndarray:
+        return a if order is None else a[order]
+
+    rows, t = col(rows), col(bf[:, 0])
+    names = np.asarray(compiled.details, dtype=object)
+    used = np.flatnonzero(np.bincount(bi[:, 3], minlength=len(names)))
+    by_name = used[np.argsort(names[used].astype(str), kind="stable")]
+    recode = np.full(len(names), -1, np.int16 if len(by_name) > 127 else np.int8)
+    recode[by_name] = np.arange(len(by_name))
+    details = pd.Categorical.from_codes(recode[col(bi[:, 3])], categories=pd.Index(names[by_name], dtype=object))
     return pd.DataFrame({
         "person_id": pid[rows],
-        "age": age0[rows] + bf[:, 0],
-        "t": bf[:, 0],
-        "leg": pd.Categorical.from_codes(bi[:, 1] + 1, categories=list(LEG_NAMES)),
-        "event": pd.Categorical.from_codes(bi[:, 2], categories=list(EVENT_KINDS)),
+        "age": age0[rows] + t,
+        "t": t,
+        "leg": pd.Categorical.from_codes(col(bi[:, 1]) + 1, categories=list(LEG_NAMES)),
+        "event": pd.Categorical.from_codes(col(bi[:, 2]), categories=list(EVENT_KINDS)),
         "detail": details,
-        "value": bf[:, 1],
-    })
+        "value": col(bf[:, 1]),
+    }, copy=False)  # fresh arrays: consolidating them into blocks would copy 100 MB per 100,000 persons
