@@ -1,8 +1,8 @@
 """Benchmark: the runner on a Dask LocalCluster, 2 workers against 1 worker.
 
 The same run (a generated cohort of ``--n`` persons in chunks of ``--chunk-size``, each
-worker drawing its own cohort block, ``--replications`` replications, unlimited surgical
-capacity) goes to a 1-worker and then a 2-worker LocalCluster (one thread a worker,
+worker drawing its own cohort block, ``--replications`` replications, the shipped parameters
+with finite surgical capacity, so a unit holds whole catchments of 100,000 persons) goes to a 1-worker and then a 2-worker LocalCluster (one thread a worker,
 processes), ``--repeats`` times each, alternating; medians are compared. The collected
 files of every run must be the same bytes. On a machine with 2 free cores the ideal is 2x.
 
@@ -58,7 +58,7 @@ def timed_run(spec: RunSpec, workers: int, write_on: str) -> tuple[float, dict[s
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=200_000)
-    parser.add_argument("--chunk-size", type=int, default=25_000)
+    parser.add_argument("--chunk-size", type=int, default=100_000)
     parser.add_argument("--replications", type=int, default=2)
     parser.add_argument("--years", type=float, default=30.0)
     parser.add_argument("--repeats", type=int, default=2)
@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="who writes unit files (worker: shared file system; client: bytes shipped back)")
     args = parser.parse_args(argv)
 
-    params = load_params(overrides={"care.surgery_operations_per_year_per_100000": float("inf")})
+    params = load_params()  # finite surgical capacity: units hold whole catchments
     source = GeneratedCohort(args.n, seed=1, block=args.chunk_size)
     spec = RunSpec.build(source, params=params, years=args.years, seeds=1, replications=args.replications,
                          chunk_size=args.chunk_size)  # fmt: skip

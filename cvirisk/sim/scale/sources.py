@@ -14,6 +14,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from dataclasses import dataclass, field
@@ -141,6 +142,14 @@ class ParquetCohort(CohortSource):
         return "parquet:" + h.hexdigest()
 
 
+@functools.cache
+def _shipped_params():
+    """The shipped parameters, read once a process (a block of a cohort is drawn in each unit)."""
+    from cvirisk.params import load_params
+
+    return load_params()
+
+
 @dataclass(frozen=True)
 class GeneratedCohort(CohortSource):
     """A cohort drawn by :func:`cvirisk.generate_cohort` in blocks of ``block`` persons.
@@ -162,9 +171,9 @@ class GeneratedCohort(CohortSource):
 
     def _block(self, b: int) -> pd.DataFrame:
         from cvirisk.cohort import generate_cohort
-        from cvirisk.params import load_params, params_from_dict
+        from cvirisk.params import params_from_dict
 
-        params = load_params() if self.params is None else params_from_dict(self.params)
+        params = _shipped_params() if self.params is None else params_from_dict(self.params)
         size = min(self.block, self.n - b * self.block)
         df = generate_cohort(size, seed=self.seed, params=params, replication=b)
         df["person_id"] = df["person_id"].to_numpy(np.int64) + b * self.block
