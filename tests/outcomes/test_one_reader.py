@@ -14,8 +14,8 @@ import json
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-#: Where code lives that must not read ``detail`` (the notebooks' code cells too).
-SCANNED = ("cvirisk", "dashboard", "benchmarks", "scripts", "notebooks")
+#: Not scanned: the tests (they build logs), and what is not the project's source.
+SKIPPED = ("tests", "test-artifacts", "build", "dist", "__pycache__")
 #: The one reader (cvirisk.outcomes.log; details.py reads the older log's text for the teaching
 #: displays, replay.py checks each row against the declared model, economics.py may read the log
 #: for QALYs and costs), and the engines that write the log.
@@ -61,24 +61,34 @@ def readers_of_detail(source: str, where: str) -> list[str]:
 
 
 def _sources():
-    for top in SCANNED:
-        for path in sorted((ROOT / top).rglob("*")):
-            rel = path.relative_to(ROOT).as_posix()
-            if rel.startswith(EXEMPT) or "/." in rel or "__pycache__" in rel:
-                continue
-            if path.suffix == ".py":
-                yield rel, path.read_text()
-            elif path.suffix == ".ipynb":
-                cells = json.loads(path.read_text())["cells"]
-                code = [c for c in cells if c["cell_type"] == "code"]
-                # magics and shell lines are not Python: blank them, keep line numbers
-                text = "\n".join("".join(c["source"]) for c in code)
-                yield (
-                    rel,
-                    "\n".join(
-                        "" if ln.lstrip().startswith(("%", "!")) else ln for ln in text.splitlines()
-                    ),
-                )
+    """Every Python file and notebook of the project outside the tests and the exempt modules."""
+    for path in sorted(ROOT.rglob("*")):
+        rel = path.relative_to(ROOT).as_posix()
+        parts = rel.split("/")
+        if parts[0] in SKIPPED or any(
+            p.startswith(".") or p.endswith(".egg-info") or p in SKIPPED for p in parts
+        ):
+            continue
+        if rel.startswith(EXEMPT):
+            continue
+        if path.suffix == ".py":
+            yield rel, path.read_text()
+        elif path.suffix == ".ipynb":
+            cells = json.loads(path.read_text())["cells"]
+            code = [c for c in cells if c["cell_type"] == "code"]
+            # magics and shell lines are not Python: blank them, keep line numbers
+            text = "\n".join("".join(c["source"]) for c in code)
+            yield (
+                rel,
+                "\n".join(
+                    "" if ln.lstrip().startswith(("%", "!")) else ln for ln in text.splitlines()
+                ),
+            )
+
+
+def test_the_scan_covers_the_project():
+    seen = {rel.split("/")[0] for rel, _ in _sources()}
+    assert {"cvirisk", "dashboard", "benchmarks", "notebooks"} <= seen, seen
 
 
 def test_only_outcomes_reads_detail():
