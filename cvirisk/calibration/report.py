@@ -376,5 +376,5 @@ def write_report(
     with atomic_path(out / "figure.json") as tmp:
         tmp.write_text(fig.to_json(pretty=False, engine="json"))
     with atomic_path(out / "figure.html") as tmp:
-        fig.write_html(str(tmp), include_plotlyjs="cdn", full_html=True, div_id="calibration-figure")
+        fig.write_html(str(tmp), include_plotlyjs=True, full_html=True, div_id="calibration-figure")  # offline
     return out

@@ -324,7 +324,7 @@ def run(args: argparse.Namespace) -> int:
         outputs.append("validation.csv")
     for name, fig in fitted.figures.items():
         with atomic_path(out / f"{name}.html") as tmp:
-            fig.write_html(tmp, include_plotlyjs="cdn", full_html=True, div_id=f"cvirisk-{name}")
+            fig.write_html(tmp, include_plotlyjs=True, full_html=True, div_id=f"cvirisk-{name}")  # offline
         outputs.append(f"{name}.html")
     report.update(
         model=args.model, covariates=list(getattr(fitted.design, "columns_", cols.covariates)), alpha=args.alpha,

@@ -113,7 +113,8 @@ def cost_effectiveness(table: pd.DataFrame, wtp: Sequence[float] | None = None) 
     One row per (scenario, wtp): ``delta_costs``, ``delta_costs_lower``, ``delta_costs_upper``,
     ``delta_qalys`` (and limits), ``icer``, ``quadrant``, ``nmb`` (incremental net monetary benefit
     per person), ``nmb_lower``, ``nmb_upper`` and ``decision``: ``cost-effective`` /
-    ``not cost-effective`` when the NMB interval excludes 0, else ``uncertain``.
+    ``not cost-effective`` when the NMB interval excludes 0, ``no difference`` when the arms
+    never differ, else ``uncertain``.
     """
     if wtp is None:
         found = (
@@ -137,6 +138,8 @@ def cost_effectiveness(table: pd.DataFrame, wtp: Sequence[float] | None = None) 
             decision = (
                 "cost-effective" if lo > 0 else "not cost-effective" if hi < 0 else "uncertain"
             )
+            if lo == hi == 0.0:  # the arms do not differ in any replication
+                decision = "no difference"
             rows.append({
                 "scenario": name, "wtp": float(lam),
                 "delta_costs": float(dc["difference"]), "delta_costs_lower": float(dc["lower"]),

@@ -174,3 +174,12 @@ def test_simulated_cohort_is_consistent(params):
     ).all()
     items = [c for c in e.columns if c.startswith("costs_") and not c.endswith("_discounted")]
     assert np.allclose(e[items].sum(axis=1), e["costs"])
+
+
+def test_docstring_examples():
+    import doctest
+
+    import cvirisk.outcomes.economics as module
+
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0

@@ -7,7 +7,7 @@ import importlib
 
 import pytest
 
-MODULES = ["schema", "compile", "outcomes", "comparison", "execute", "psa", "plots"]
+MODULES = ["schema", "compile", "outcomes", "comparison", "execute", "psa", "plots", "economics", "report", "economics_docs"]
 
 
 @pytest.mark.parametrize("name", MODULES)
