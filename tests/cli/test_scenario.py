@@ -128,3 +128,25 @@ def test_baseline_overlay_is_hashed_in_the_manifest(tmp_path, capsys):
     assert main(["scenario", "--scenario", "earlier_referral", "--baseline", str(overlay), "--n", "100",
                  "--out", str(tmp_path / "p")]) == 2
     assert "no_such_key" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("setting", "needle"),
+    [
+        ("economics.discount_rate_costs_per_year=1.5", "discount_rate_costs_per_year must be in [0, 1)"),
+        ("economics.utilities.open_ulcer=1.2", "a utility must be at most 1"),
+        ("economics.costs.surgery=-5", "surgery must be >= 0"),
+    ],
+)
+def test_bad_economics_parameter_exit_2_one_line(tmp_path, capsys, setting, needle):
+    code = main(["scenario", "--scenario", "earlier_referral", "--n", "100", "--set", setting,
+                 "--out", str(tmp_path / "o")])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and needle in err and "economics" in err
+
+
+def test_bad_wtp_exit_2(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exc:  # argparse's own refusal
+        main(["scenario", "--scenario", "earlier_referral", "--n", "100", "--wtp", "-3", "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert exc.value.code == 2 and err.count("\n") == 1 and "--wtp" in err and "must be positive" in err
