@@ -24,10 +24,12 @@ from scipy import stats
 import cvirisk
 from cvirisk import outcomes as vocabulary
 from cvirisk.exceptions import InputError
+from cvirisk.outcomes.economics import money_unit
 from cvirisk.plots import difference_figure, scenario_comparison_figure
 from cvirisk.scenarios import compare, load_scenario, paired_interval, scenario_from_dict
-from cvirisk.scenarios.plots import tornado_figure
-from cvirisk.scenarios.psa import one_way, run_psa
+from cvirisk.scenarios.economics import DEFAULT_WTP, ce_plane, ceac, cost_effectiveness
+from cvirisk.scenarios.plots import ce_plane_figure, ceac_figure, tornado_figure
+from cvirisk.scenarios.psa import one_way, run_psa, uncertain_parameters
 
 from . import common, precision
 from .controls import CONTROLS, NotOnControls, bounds, current, scenario_for, values_for
@@ -50,6 +52,8 @@ SHOWN = [
     "95% high",
     "note",
 ]
+#: Willingness to pay per QALY offered for the net monetary benefit (the library's default: NICE's two).
+WTP_OPTIONS = (10_000.0, 20_000.0, 30_000.0, 50_000.0, 100_000.0)
 #: PSA draws offered (each draw runs both arms once).
 PSA_DRAWS = (10, 20, 50, 100)
 
@@ -75,6 +79,7 @@ def compared(
     years: int,
     engine: str,
     replications: int,
+    wtp: tuple[float, ...] = DEFAULT_WTP,
     *,
     _params=None,
 ):
@@ -84,7 +89,7 @@ def compared(
         f"Running {replications} replications of baseline and scenario ({n:,} persons)"
     )
     result = compare([scenario], params=_params, n=n, seed=seed, replications=replications, years=years,
-                     engine=engine, progress=report)  # fmt: skip
+                     engine=engine, progress=report, wtp=list(wtp))  # fmt: skip
     bar.empty()
     return result
 
@@ -119,17 +124,17 @@ def one_way_of(
     n: int,
     years: int,
     engine: str,
+    keys: tuple[str, ...],
     *,
     _params=None,
 ):
-    """:func:`cvirisk.scenarios.psa.one_way` over every uncertain parameter; cached."""
+    """:func:`cvirisk.scenarios.psa.one_way` over the uncertain parameters ``keys``; cached."""
     scenario = scenario_from_dict(json.loads(scenario_json), "dashboard controls")
     bar, report = _progress(
-        "One-way analysis: each uncertain parameter at both ends of its interval"
+        f"One-way analysis: {len(keys)} parameters, each at both ends of its interval"
     )
-    result = one_way(
-        [scenario], _params, seed=seed, progress=report, n=n, years=years, engine=engine
-    )
+    result = one_way([scenario], _params, list(keys), seed=seed, progress=report, n=n, years=years,
+                     engine=engine)  # fmt: skip
     bar.empty()
     return result
 
@@ -345,6 +350,10 @@ def render(settings: common.Settings) -> None:
         )
         values = _controls(params)
         reps = _replications(settings)
+        wtp = st.multiselect("Willingness to pay per QALY (net monetary benefit)", WTP_OPTIONS,
+                             default=list(DEFAULT_WTP), key="wtp", format_func=lambda x: f"{x:,.0f}",
+                             help="NICE's range is 20,000 to 30,000 per QALY gained (PMG36, 2022).")  # fmt: skip
+        wtp = tuple(sorted(float(x) for x in wtp))
         reps_auto = bool(st.session_state.get("auto_replications", True))
     pick = st.session_state.get("intervention", CUSTOM)
     with right:
@@ -370,7 +379,7 @@ def render(settings: common.Settings) -> None:
             settings.engine,
         )
         try:
-            comparison = compared(*key, reps, _params=params)
+            comparison = compared(*key, reps, wtp, _params=params)
         except InputError as exc:
             common.show_error(exc)
             return
@@ -389,7 +398,9 @@ def render(settings: common.Settings) -> None:
                     scenario_comparison_figure(_arms(reps_rows, names), title=title),
                     key=f"scenario_{'prevalence' if unit.startswith('%') else 'rates'}",
                 )
-        _uncertainty(scenario_json, key, params)
+        money = money_unit(params)
+        _cost_effectiveness(table, comparison.manifest, money)
+        _uncertainty(key, params, wtp, money)
         dictionary = vocabulary.dictionary(
             [n for n in table["outcome"].unique() if n in set(vocabulary.names())]
         )
@@ -424,11 +435,42 @@ def _describe(entry: dict) -> str:
                                     if v is not None)  # fmt: skip
 
 
-def _uncertainty(scenario_json: str, key: tuple, params) -> None:
-    """PSA and the tornado, each behind a switch (they run the comparison many times)."""
+def _cost_effectiveness(table: pd.DataFrame, manifest: dict, money: str) -> None:
+    """The library's cost-effectiveness table (:func:`cvirisk.scenarios.economics.cost_effectiveness`)."""
+    st.subheader("Cost-effectiveness")
+    econ = manifest["economics"]
+    st.caption(f"Per person, scenario minus baseline, paired by replication. Costs in {money}; QALYs from "
+               "utilities by CEAP class with decrements for DVT, PE and post-thrombotic syndrome; both "
+               f"discounted from baseline at {econ['discount_rate_costs_per_year']:.1%} (costs) and "
+               f"{econ['discount_rate_effects_per_year']:.1%} (effects) a year ({econ['discounting']}). "
+               "The ICER is read with its quadrant; the net monetary benefit (NMB) carries the uncertainty: "
+               "the scenario is cost-effective at a willingness to pay when its NMB interval lies above 0.")  # fmt: skip
+    ce = cost_effectiveness(table)
+    if ce.empty:
+        st.info("No costs or QALYs in this comparison.")
+        return
+    first = ce.iloc[0]
+    a, b, c = st.columns(3)
+    a.metric(f"Incremental costs per person ({money})", f"{first['delta_costs']:,.2f}",
+             help=f"95% interval {first['delta_costs_lower']:,.2f} to {first['delta_costs_upper']:,.2f}")  # fmt: skip
+    b.metric("Incremental QALYs per person", f"{first['delta_qalys']:.5f}",
+             help=f"95% interval {first['delta_qalys_lower']:.5f} to {first['delta_qalys_upper']:.5f}")  # fmt: skip
+    icer = "not defined" if not np.isfinite(first["icer"]) else f"{first['icer']:,.0f}"
+    c.metric(f"ICER ({money} per QALY)", icer, delta=first["quadrant"], delta_color="off")
+    st.dataframe(ce.drop(columns="scenario"), hide_index=True, key="ce_table")
+    uncertain = ce.loc[ce["decision"] == "uncertain", "wtp"]
+    if len(uncertain):
+        st.warning("The interval of the incremental net monetary benefit crosses zero at "
+                   + ", ".join(f"{w:,.0f}" for w in uncertain) + " per QALY: at this size the decision is not "
+                   "separated from Monte Carlo noise (more replications or persons).", icon="⚠️")  # fmt: skip
+
+
+def _uncertainty(key: tuple, params, wtp: tuple[float, ...], money: str) -> None:
+    """PSA (with the cost-effectiveness plane and acceptability curve) and the tornado, each behind a switch."""
     st.subheader("Uncertainty in the parameters")
     st.caption("Probabilistic sensitivity analysis draws every parameter with a declared uncertainty at once "
-               "(one replication a draw, same random numbers in every draw); the tornado moves one parameter at a "
+               "(one replication a draw, same random numbers in every draw): its draws make the "
+               "cost-effectiveness plane and the acceptability curve. The tornado moves one parameter at a "
                "time to both ends of its 95% interval.")  # fmt: skip
     outcome_names = list(vocabulary.names())
     outcome = st.selectbox(
@@ -438,6 +480,7 @@ def _uncertainty(scenario_json: str, key: tuple, params) -> None:
         format_func=lambda n: f"{vocabulary.get(n).label} ({vocabulary.get(n).unit})",
     )
     left, right = st.columns(2)
+    psa = None
     with left:
         draws = st.select_slider("PSA draws", PSA_DRAWS, value=20, key="psa_draws")
         if st.toggle("Run the PSA", key="run_psa"):
@@ -450,7 +493,19 @@ def _uncertainty(scenario_json: str, key: tuple, params) -> None:
             corr = corr.reindex(corr["spearman"].abs().sort_values(ascending=False).index).head(10)
             st.dataframe(corr, hide_index=True, key="psa_correlations")
     with right:
-        if st.toggle("Run the one-way analysis (tornado)", key="run_tornado"):
-            ow = one_way_of(*key, _params=params)
+        uncertain = list(uncertain_parameters(params))
+        keys = st.multiselect("Parameters in the tornado", uncertain, default=uncertain, key="tornado_keys",
+                              help="Each runs both arms twice (low and high end); all of them take a while.")  # fmt: skip
+        if keys and st.toggle("Run the one-way analysis (tornado)", key="run_tornado"):
+            ow = one_way_of(*key, tuple(keys), _params=params)
             name = ow["scenario"].iloc[0]
             st.plotly_chart(tornado_figure(ow, name, outcome), key="scenario_tornado")
+    if psa is not None:
+        plane = ce_plane(psa.draws)
+        top = max(wtp) if wtp else DEFAULT_WTP[0]
+        grid = [float(x) for x in np.linspace(0.0, 2.0 * max(top, 30_000.0), 25)]
+        left, right = st.columns(2)
+        with left:
+            st.plotly_chart(ce_plane_figure(plane, wtp=top, money=money), key="ce_plane")
+        with right:
+            st.plotly_chart(ceac_figure(ceac(plane, grid), money=money), key="ceac")

@@ -42,31 +42,37 @@ def test_every_page_in_a_real_browser(server, page, tmp_path):
     page.goto(server)
     expect(page.get_by_role("heading", name="Scenarios")).to_be_visible(timeout=60_000)
     _settle(page)
-    expect(page.get_by_text("The scenario equals the baseline")).to_be_visible()
+    # the page opens on the worked example: doubled surgical capacity, with its cost-effectiveness
+    scenario_line = page.locator('[data-testid="stMarkdown"]').filter(has_text=re.compile(r"Scenario \S+:"))
+    expect(scenario_line.first).to_contain_text("surgical_capacity_doubled")
+    expect(page.get_by_role("heading", name="Cost-effectiveness")).to_be_visible()
     _shot(page, "scenarios")
 
-    # change a scenario control: fewer current smokers
-    slider = page.locator('[data-testid="stSlider"]').filter(has_text="Current smokers").locator("input[type=range]")
+    # change a scenario control: some current smokers quit at baseline (the library's smoking_cessation)
+    slider = page.locator('[data-testid="stSlider"]').filter(has_text="Current smokers who quit").locator(
+        "input[type=range]")  # fmt: skip
     slider.focus()
     for _ in range(3):
-        page.keyboard.press("ArrowLeft")
-    expect(slider).to_have_value("0.85")
-    expect(page.get_by_text("Scenario changes:")).to_be_visible(timeout=60_000)
+        page.keyboard.press("ArrowRight")
+    expect(slider).to_have_value("0.03")
+    expect(scenario_line.first).to_contain_text("custom", timeout=60_000)
     _settle(page)
     expect(page.locator(".js-plotly-plot")).to_have_count(3)
     _shot(page, "scenarios_changed")
 
-    # the download carries the results and the manifest of every run
+    # the download carries the library's table, its dictionary, the replications and the manifest
     import json
     import zipfile
 
     with page.expect_download() as info:
         page.get_by_role("button", name="Download results").click()
     archive = zipfile.ZipFile(info.value.path())
-    assert sorted(archive.namelist()) == ["manifest.json", "outcomes_by_replication.csv", "summary.csv"]
+    assert sorted(archive.namelist()) == ["comparison.csv", "comparison_dictionary.csv", "manifest.json",
+                                          "replications.csv"]  # fmt: skip
     manifest = json.loads(archive.read("manifest.json"))
-    assert manifest["seed"] == 1 and "cohort.smoking.male" in manifest["overrides"]
-    assert {run["arm"] for run in manifest["runs"]} == {"baseline", "scenario"}
+    assert manifest["seed"] == 1 and manifest["common_random_numbers"]
+    kinds = {e["type"] for e in manifest["dashboard"]["scenario"]["interventions"]}
+    assert kinds == {"smoking_cessation", "surgical_capacity"}
 
     _goto(page, "Progression")
     expect(page.get_by_role("heading", name="Progression")).to_be_visible(timeout=60_000)

@@ -198,30 +198,67 @@ def test_download_holds_the_library_table_its_dictionary_and_the_manifest(open_p
         lib.table["difference"].tolist(), nan_ok=True)  # fmt: skip
 
 
+def test_cost_effectiveness_table_is_the_library_s(open_page):
+    from cvirisk.scenarios.economics import cost_effectiveness
+
+    at = open_page("Scenarios", **SMALL)
+    at.slider(key="surgical_capacity").set_value(2.0).run()
+    at.multiselect(key="wtp").select(50_000.0).run()
+    assert not at.exception and not at.error
+    got = next(d.value for d in at.dataframe if "icer" in d.value.columns).reset_index(drop=True)
+    lib = compare([scenario_from_dict({"name": "custom", "description": "dashboard controls",
+                                       "interventions": [{"type": "surgical_capacity", "multiply": 2.0}]})],
+                  n=500, seed=1, replications=2, years=5, engine="fast", wtp=[20_000, 30_000, 50_000])  # fmt: skip
+    want = cost_effectiveness(lib.table).drop(columns="scenario")
+    assert list(got["wtp"]) == [20_000.0, 30_000.0, 50_000.0]
+    pd.testing.assert_frame_equal(got, want)
+    icer = next(m for m in at.metric if m.label.startswith("ICER"))
+    expected = f"{want['icer'][0]:,.0f}" if np.isfinite(want["icer"][0]) else "not defined"
+    assert icer.value == expected and icer.delta == want["quadrant"][0]
+    assert_same_numbers(
+        shown(at), lib.table.set_index("outcome")
+    )  # QALYs and costs per person among them
+
+
 def test_psa_and_tornado_on_the_page_are_the_library_s(open_page):
     from cvirisk.scenarios.psa import one_way, run_psa
 
-    at = open_page("Scenarios", **{**SMALL, "n": 200, "years": 3})
+    keys = ["care.compression_adherence", "economics.costs.compression_per_year"]
+    at = open_page("Scenarios", **{**SMALL, "years": 3})
     at.slider(key="compression_adherence").set_value(2.0).run()
     at.selectbox(key="uncertainty_outcome").select("ulcer_years").run()
     at.select_slider(key="psa_draws").set_value(10).run()
+    at.multiselect(key="tornado_keys").set_value(keys).run()
     at.toggle(key="run_psa").set_value(True).run()
     at.toggle(key="run_tornado").set_value(True).run()
     assert not at.exception and not at.error
     scenario = scenario_from_dict({"name": "custom", "description": "dashboard controls",
                                    "interventions": [{"type": "compression_adherence", "multiply": 2.0}]})  # fmt: skip
     params = cvirisk.load_params()
-    psa = run_psa([scenario], params, 10, seed=1, n=200, years=3, engine="fast")
+    psa = run_psa([scenario], params, 10, seed=1, n=500, years=3, engine="fast")
     want = psa.summary[psa.summary["outcome"] == "ulcer_years"].reset_index(drop=True)
     got = next(d.value for d in at.dataframe if "difference_mean" in d.value.columns).reset_index(
         drop=True
     )
     pd.testing.assert_frame_equal(got, want)
-    ow = one_way([scenario], params, seed=1, n=200, years=3, engine="fast")
-    ow = (
-        ow[ow["outcome"] == "ulcer_years"]
-        .sort_values("swing", ascending=False, kind="stable")
-        .head(15)
-    )
+    ow = one_way([scenario], params, keys, seed=1, n=500, years=3, engine="fast")
+    ow = ow[ow["outcome"] == "ulcer_years"].sort_values(
+        "swing", kind="stable"
+    )  # the figure's order
     bars = figure(at, "scenario_tornado")["data"]
-    assert sorted(decode(bars[0]["y"])) == sorted(ow["parameter"])
+    assert decode(bars[0]["y"]) == ow["parameter"].tolist()
+    base = ow["base"].to_numpy(float)
+    assert decode(bars[0]["x"]) == pytest.approx((ow["at_low"] - base).tolist())
+    assert decode(bars[1]["x"]) == pytest.approx((ow["at_high"] - base).tolist())
+    # the cost-effectiveness plane and the acceptability curve are the PSA draws'
+    from cvirisk.scenarios.economics import ce_plane, ceac
+
+    plane = ce_plane(psa.draws)
+    points = figure(at, "ce_plane")["data"][0]
+    sampled = plane[plane["draw"] > 0]
+    assert decode(points["x"]) == pytest.approx(sampled["delta_qalys"].tolist())
+    assert decode(points["y"]) == pytest.approx(sampled["delta_costs"].tolist())
+    curve = ceac(plane, [float(x) for x in np.linspace(0.0, 60_000.0, 25)])
+    shown_curve = {t["name"]: decode(t["y"]) for t in figure(at, "ceac")["data"]}
+    for option, g in curve.groupby("option"):
+        assert shown_curve[option] == pytest.approx(g["probability"].tolist())
