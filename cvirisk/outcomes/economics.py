@@ -45,7 +45,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from cvirisk.outcomes.log import ceap_class, labels, person_mask
+from cvirisk.outcomes.log import ceap_class
 from cvirisk.outcomes.registry import FollowUp, Outcome, register
 
 __all__ = [
@@ -114,28 +114,52 @@ def economics_numbers(params) -> dict:
     }  # fmt: skip
 
 
+def _coded(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Category codes of a column and its categories as text (-1: missing). The engines write
+    ``event``, ``detail`` and ``leg`` as categoricals, so words are compared once per category,
+    not once per row."""
+    cat = col if isinstance(col.dtype, pd.CategoricalDtype) else col.astype(str).astype("category")
+    return cat.cat.codes.to_numpy(), np.asarray(cat.cat.categories.astype(str), dtype=object)
+
+
+def _lookup(codes: np.ndarray, per_category: np.ndarray, missing) -> np.ndarray:
+    return np.append(per_category, np.asarray([missing], dtype=per_category.dtype))[codes]
+
+
 class _Log:
     """The arrays of one log that the economics needs (sorted as the engines write it)."""
 
     def __init__(self, events: pd.DataFrame, years: float):
         self.pid = events["person_id"].to_numpy(np.int64)
         self.t = events["t"].to_numpy(float)
-        self.kind = events["event"].astype(str).to_numpy()
-        self.word = labels(events)
-        self.person = person_mask(events)
-        self.leg = (
-            events["leg"].astype(str).to_numpy()
-            if "leg" in events.columns
-            else np.full(len(events), "")
-        )
-        self.cls = ceap_class(events).to_numpy(float)
+        self._kind, self._kinds = _coded(events["event"])
+        self._word, self._words = _coded(events["detail"])
+        if "leg" in events.columns:
+            self.leg, legs = _coded(events["leg"])
+            self.person = _lookup(self.leg, legs == "", False)
+        else:  # a log written before legs existed: every row is the person's
+            self.leg, self.person = np.zeros(len(events), np.int8), np.ones(len(events), bool)
+        # CEAP class number of ``ceap`` rows (NaN elsewhere), parsed once per category
+        classes = ceap_class(pd.Series(self._words)).to_numpy(float)
+        self.cls = np.where(self.kind_is("ceap"), _lookup(self._word, classes, np.nan), np.nan)
         self.years = float(years)
         self.ids = np.unique(self.pid)
-        ex = np.flatnonzero(self.kind == "exit")
+        ex = np.flatnonzero(self.kind_is("exit"))
         # end of each person's follow-up: exit clipped to [0, years]; a person without an exit row
         # (a truncated log) is followed to ``years``
         self.end = np.full(self.ids.size, self.years)
         self.end[np.searchsorted(self.ids, self.pid[ex])] = np.clip(self.t[ex], 0.0, self.years)
+
+    def kind_is(self, kind: str) -> np.ndarray:
+        """Rows whose ``event`` is ``kind``."""
+        return _lookup(self._kind, self._kinds == kind, False)
+
+    def word_is(self, test) -> np.ndarray:
+        """Rows whose ``detail`` is ``test`` (a word, or a predicate of the word)."""
+        hit = np.array(
+            [test(w) for w in self._words] if callable(test) else self._words == test, dtype=bool
+        )
+        return _lookup(self._word, hit, False)
 
     def index(self, rows: np.ndarray) -> np.ndarray:
         return np.searchsorted(self.ids, self.pid[rows])
@@ -156,7 +180,7 @@ class _Log:
         rows = np.flatnonzero(mask)
         key = self.pid[rows] * 4
         if by_leg:
-            key = key + np.unique(self.leg[rows], return_inverse=True)[1]
+            key = key + self.leg[rows].astype(np.int64) + 1
         order = np.lexsort((self.t[rows], key))  # stable: rows at one time keep the log's order
         rows, key = rows[order], key[order]
         same = np.append(key[1:] == key[:-1], False)
@@ -203,16 +227,16 @@ def person_economics(events: pd.DataFrame, years: float, params) -> pd.DataFrame
             np.arange(n),
             num["utility"][0] * discounted_time(0.0, _first_class_change(log), disc),
         )
-        i, a, b, rows = log.spells(log.person & (log.kind == "ceap"))
+        i, a, b, rows = log.spells(log.person & log.kind_is("ceap"))
         u = np.asarray(num["utility"])[log.cls[rows].astype(int)]
         add(q, i, u * discounted_time(a, b, disc))
         # acute episodes: DVT (a leg's) and PE (the person's), from the event for episode_years
         for kind in ("dvt", "pe"):
-            i, t = log.events_at(log.kind == kind)
+            i, t = log.events_at(log.kind_is(kind))
             stop = np.minimum(t + num["episode"][kind], log.end[i])
             add(q, i, -num["decrement"][kind] * discounted_time(t, stop, disc))
         # post-thrombotic syndrome, from the person's first post-thrombotic valve failure
-        pts = np.flatnonzero((log.kind == "valve_failure") & (log.word == "deep_post_thrombotic"))
+        pts = np.flatnonzero(log.kind_is("valve_failure") & log.word_is("deep_post_thrombotic"))
         pts = pts[np.unique(log.pid[pts], return_index=True)[1]] if pts.size else pts
         i = log.index(pts)
         a = np.clip(log.t[pts], 0.0, None)
@@ -228,12 +252,12 @@ def person_economics(events: pd.DataFrame, years: float, params) -> pd.DataFrame
                                         ("infection", "infection", None, cost["infection"]),
                                         ("dvt", "dvt", None, cost["dvt_treatment"]),
                                         ("pe", "pe", None, cost["pe_treatment"])):  # fmt: skip
-            mask = (log.kind == kind) if word is None else (log.kind == kind) & (log.word == word)
+            mask = log.kind_is(kind) if word is None else log.kind_is(kind) & log.word_is(word)
             i, t = log.events_at(mask)
             add(f"costs_{item}{suffix}", i, price * discount_factor(t, disc))
         # a duplex examination: both legs' results at one visit count once
         scans = np.flatnonzero(
-            (log.kind == "diagnosis") & np.char.startswith(log.word.astype(str), "duplex_")
+            log.kind_is("diagnosis") & log.word_is(lambda w: w.startswith("duplex_"))
         )
         visit = np.zeros(len(log.t), bool)
         if scans.size:
@@ -246,15 +270,15 @@ def person_economics(events: pd.DataFrame, years: float, params) -> pd.DataFrame
         i, t = log.events_at(visit)
         add(f"costs_duplex{suffix}", i, cost["duplex_scan"] * discount_factor(t, disc))
         # compression worn from each start to the next start/stop or exit
-        i, a, b, rows = log.spells(log.person & (log.kind == "compression"))
-        on = log.word[rows] == "start"
+        i, a, b, rows = log.spells(log.person & log.kind_is("compression"))
+        on = log.word_is("start")[rows]
         add(
             f"costs_compression{suffix}",
             i[on],
             cost["compression_per_year"] * discounted_time(a[on], b[on], disc),
         )
         # ulcer care per leg while its class is C6
-        i, a, b, rows = log.spells(~log.person & (log.kind == "ceap"), by_leg=True)
+        i, a, b, rows = log.spells(~log.person & log.kind_is("ceap"), by_leg=True)
         c6 = log.cls[rows] == 6
         add(
             f"costs_ulcer_care{suffix}",
@@ -273,7 +297,7 @@ def person_economics(events: pd.DataFrame, years: float, params) -> pd.DataFrame
 def _first_class_change(log: _Log) -> np.ndarray:
     """Per person (in the order of ``log.ids``): time of the first person-level ``ceap`` row, or
     the end of follow-up when there is none (the person stays in C0)."""
-    rows = np.flatnonzero(log.person & (log.kind == "ceap"))
+    rows = np.flatnonzero(log.person & log.kind_is("ceap"))
     out = log.end.copy()
     if rows.size:
         firsts = rows[np.unique(log.pid[rows], return_index=True)[1]]
