@@ -107,8 +107,8 @@ def _md(df: pd.DataFrame, digits: int = 4) -> str:
 _METHOD = """\
 ## What accrues, and how it is discounted
 
-Everything is read from the event log by `cvirisk.outcomes.economics` (the only module besides
-`cvirisk.outcomes.log` that reads the log's `detail` text), over follow-up from baseline
+Everything is read from the event log by `cvirisk.outcomes.economics` (inside the outcomes
+package, one of the few modules allowed to read the log's `detail` text), over follow-up from baseline
 (`t = 0`) to each person's exit (death or the end of follow-up):
 
 * **QALYs**: the EQ-5D utility of the person's CEAP class (the worse leg's; `open_ulcer` while
