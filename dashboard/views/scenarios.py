@@ -71,70 +71,39 @@ def _progress(text: str):
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def compared(
+def library_run(
+    what: str,
     scenario_json: str,
     params_hash: str,
     seed: int,
     n: int,
     years: int,
     engine: str,
-    replications: int,
-    wtp: tuple[float, ...] = DEFAULT_WTP,
+    extra: tuple = (),
     *,
     _params=None,
 ):
-    """:func:`cvirisk.scenarios.compare` of one scenario (given as JSON) against the baseline; cached."""
+    """One cached library call on the scenario (JSON) against the baseline at these settings.
+
+    ``what``: ``"compare"`` (:func:`cvirisk.scenarios.compare`; ``extra`` = replications and
+    willingness-to-pay values), ``"psa"`` (:func:`cvirisk.scenarios.psa.run_psa`, one replication
+    a draw; ``extra`` = number of draws) or ``"one_way"`` (:func:`~cvirisk.scenarios.psa.one_way`;
+    ``extra`` = the parameter keys). ``params_hash`` stands for ``_params`` in the cache key.
+    """
     scenario = scenario_from_dict(json.loads(scenario_json), "dashboard controls")
-    bar, report = _progress(
-        f"Running {replications} replications of baseline and scenario ({n:,} persons)"
-    )
-    result = compare([scenario], params=_params, n=n, seed=seed, replications=replications, years=years,
-                     engine=engine, progress=report, wtp=list(wtp))  # fmt: skip
-    bar.empty()
-    return result
-
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def psa_of(
-    scenario_json: str,
-    params_hash: str,
-    seed: int,
-    n: int,
-    years: int,
-    engine: str,
-    draws: int,
-    *,
-    _params=None,
-):
-    """:func:`cvirisk.scenarios.psa.run_psa` with ``draws`` draws, one replication a draw; cached."""
-    scenario = scenario_from_dict(json.loads(scenario_json), "dashboard controls")
-    bar, report = _progress(f"PSA: {draws} parameter draws")
-    result = run_psa(
-        [scenario], _params, draws, seed=seed, progress=report, n=n, years=years, engine=engine
-    )
-    bar.empty()
-    return result
-
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def one_way_of(
-    scenario_json: str,
-    params_hash: str,
-    seed: int,
-    n: int,
-    years: int,
-    engine: str,
-    keys: tuple[str, ...],
-    *,
-    _params=None,
-):
-    """:func:`cvirisk.scenarios.psa.one_way` over the uncertain parameters ``keys``; cached."""
-    scenario = scenario_from_dict(json.loads(scenario_json), "dashboard controls")
-    bar, report = _progress(
-        f"One-way analysis: {len(keys)} parameters, each at both ends of its interval"
-    )
-    result = one_way([scenario], _params, list(keys), seed=seed, progress=report, n=n, years=years,
-                     engine=engine)  # fmt: skip
+    text = {"compare": f"Running {extra[0] if extra else ''} replications of baseline and scenario ({n:,} persons)",
+            "psa": f"PSA: {extra[0] if extra else ''} parameter draws",
+            "one_way": f"One-way analysis: {len(extra)} parameters, each at both ends of its interval"}[what]  # fmt: skip
+    bar, report = _progress(text)
+    kw = {"seed": seed, "progress": report, "n": n, "years": years, "engine": engine}
+    if what == "compare":
+        result = compare(
+            [scenario], params=_params, replications=extra[0], wtp=list(extra[1]), **kw
+        )
+    elif what == "psa":
+        result = run_psa([scenario], _params, extra[0], **kw)
+    else:
+        result = one_way([scenario], _params, list(extra), **kw)
     bar.empty()
     return result
 
@@ -379,7 +348,7 @@ def render(settings: common.Settings) -> None:
             settings.engine,
         )
         try:
-            comparison = compared(*key, reps, wtp, _params=params)
+            comparison = library_run("compare", *key, (reps, wtp), _params=params)
         except InputError as exc:
             common.show_error(exc)
             return
@@ -484,7 +453,7 @@ def _uncertainty(key: tuple, params, wtp: tuple[float, ...], money: str) -> None
     with left:
         draws = st.select_slider("PSA draws", PSA_DRAWS, value=20, key="psa_draws")
         if st.toggle("Run the PSA", key="run_psa"):
-            psa = psa_of(*key, draws, _params=params)
+            psa = library_run("psa", *key, (draws,), _params=params)
             summary = psa.summary[psa.summary["outcome"] == outcome]
             st.dataframe(summary, hide_index=True, key="psa_summary")
             corr = psa.correlations[psa.correlations["outcome"] == outcome].dropna(
@@ -497,7 +466,7 @@ def _uncertainty(key: tuple, params, wtp: tuple[float, ...], money: str) -> None
         keys = st.multiselect("Parameters in the tornado", uncertain, default=uncertain, key="tornado_keys",
                               help="Each runs both arms twice (low and high end); all of them take a while.")  # fmt: skip
         if keys and st.toggle("Run the one-way analysis (tornado)", key="run_tornado"):
-            ow = one_way_of(*key, tuple(keys), _params=params)
+            ow = library_run("one_way", *key, tuple(keys), _params=params)
             name = ow["scenario"].iloc[0]
             st.plotly_chart(tornado_figure(ow, name, outcome), key="scenario_tornado")
     if psa is not None:
