@@ -332,15 +332,18 @@ def run_compiled(
     live = K.live
     args = [TI, TF0, P0, keys, lt0, TF1, P1, lt1, params_followup is not None, pid, age0, sex, logz, sched,
             bmi_change, V, ST, E, tref, occ, C, tnow, bmi, started, status, park_t, *_scratch(NI, compiled.n_vars)]
-    buf = _Buffer(max(2 * K.PERSON_ROOM, 64 * min(n, BATCH)))
+    # room for 64 rows a person (a default life writes about 40); pages never written are
+    # never resident, so the generous size costs address space only and the buffer rarely grows
+    buf = _Buffer(2 * K.PERSON_ROOM + 64 * n)
     for lo in range(0, n, BATCH):
         buf.live(live, np.arange(lo, min(n, lo + BATCH), dtype=np.int64), args)
         if callback is not None:
             callback(min(n, lo + BATCH), n)
     if not unlimited:
         _queue(compiled, params, n, live, args, buf, ops)
-    buf_i, buf_f, count = buf.i, buf.f, buf.n
-    events = _event_frame(compiled, buf_i[:count], buf_f[:count], pid, age0)
+    del args, E, tref, occ, ST, sched, C  # the engine's state, but V, is not needed from here
+    events = _event_frame(compiled, buf.i[: buf.n], buf.f[: buf.n], pid, age0)
+    del buf
     persons = _persons(compiled, cohort, V, events)
     if state_out is not None:
         names = sorted(compiled.var_index, key=compiled.var_index.get)
@@ -362,7 +365,7 @@ def _persons(compiled: CompiledModel, cohort: pd.DataFrame, V: np.ndarray, event
     person_ceap = events[(kind == "ceap") & (leg == "")]
     base = person_ceap[person_ceap["t"] <= 0].drop_duplicates("person_id", keep="last").set_index("person_id")["detail"]
     persons["ceap_baseline"] = _present(base.reindex(pos).astype(object).fillna("C0").to_numpy())
-    persons["ceap_final"] = _present(np.array([f"C{c}" for c in V[:, compiled.var("worst_class")]], dtype=object))
+    persons["ceap_final"] = _present(np.array([f"C{c}" for c in range(7)], dtype=object)[V[:, compiled.var("worst_class")]])
     persons["superficial_reflux"] = both("superficial_reflux").max(axis=1) == 1
     persons["deep_reflux"] = both("deep_reflux").max(axis=1) == 1
     persons["bilateral_reflux"] = (both("superficial_reflux") | both("deep_reflux")).min(axis=1) == 1
