@@ -1,7 +1,7 @@
 """The cvirisk dashboard (Streamlit): ``cvirisk dashboard`` serves this script.
 
 Layout only: every number comes from the public ``cvirisk`` API through the cached helpers
-in ``views/common.py``. Pages: Scenarios, Progression, Fit your data, Teaching; a page can be
+in ``views/common.py``. Pages: Scenarios, Progression, Fit your data, Teaching, Calibration; a page can be
 opened directly with ``?page=teaching`` (or scenarios, progression, fit).
 """
 
@@ -15,15 +15,16 @@ if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
 import streamlit as st  # noqa: E402
-from views import common, fit, progression, scenarios, teaching  # noqa: E402
+from views import calibration, common, fit, progression, scenarios, teaching  # noqa: E402
 
 PAGES = {
     "Scenarios": scenarios.render,
     "Progression": progression.render,
     "Fit your data": fit.render,
     "Teaching": teaching.render,
+    "Calibration": calibration.render,
 }
-SLUGS = {"scenarios": "Scenarios", "progression": "Progression", "fit": "Fit your data", "teaching": "Teaching"}
+SLUGS = {"scenarios": "Scenarios", "progression": "Progression", "fit": "Fit your data", "teaching": "Teaching", "calibration": "Calibration"}
 
 st.set_page_config(page_title="cvirisk", page_icon="🦵", layout="wide")
 

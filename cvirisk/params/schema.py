@@ -37,6 +37,26 @@ class Bounds(_Node):
         return self
 
 
+class Calibrate(Bounds):
+    """Calibration bounds and the prior of the Bayesian calibration (:mod:`cvirisk.calibration.bayes`).
+
+    ``prior``: ``loguniform`` (uniform in the logarithm, for rates and hazard ratios whose
+    order of magnitude is what is unknown) or ``uniform`` on ``(low, high)``; ``why`` says
+    why. Both are optional for the block search but required by the Bayesian calibration.
+    """
+
+    prior: Literal["uniform", "loguniform"] | None = None
+    why: Annotated[str, Field(min_length=1)] | None = None
+
+    @model_validator(mode="after")
+    def _positive_for_log(self) -> Calibrate:
+        if self.prior == "loguniform" and not self.low > 0:
+            raise ValueError(f"a loguniform prior needs low > 0, got low {self.low}")
+        if self.prior is not None and not self.high > self.low:
+            raise ValueError(f"a prior needs low < high, got ({self.low}, {self.high})")
+        return self
+
+
 class Uncertainty(Bounds):
     """A distribution for PSA whose central 95% interval is (low, high)."""
 
@@ -49,7 +69,7 @@ class Q(_Node, Generic[T]):
     value: T
     source: Annotated[str, Field(min_length=1)]
     uncertainty: Uncertainty | None = None
-    calibrate: Bounds | None = None
+    calibrate: Calibrate | None = None
 
     @field_validator("value", mode="before")
     @classmethod
