@@ -4,7 +4,8 @@ Reading means indexing a table by the column name ``"detail"`` (``ev["detail"]``
 ``ev[[..., "detail"]]``, ``ev.loc[:, "detail"]``, ``ev.get("detail")``, ``getattr(row, "detail")``)
 or taking ``.detail`` of a row. Writing a log (a dict key or keyword ``detail=``) is not reading.
 Within the package, :mod:`cvirisk.outcomes.log` is the reader (see ``EXEMPT``); the engines that
-write the log (``cvirisk/sim``, ``cvirisk/model``) are exempt; tests build logs.
+write the log (``cvirisk/sim/compiled``, ``cvirisk/sim/reference.py``, ``cvirisk/model``) are exempt;
+tests build logs.
 """
 
 from __future__ import annotations
@@ -18,13 +19,14 @@ ROOT = Path(__file__).resolve().parents[2]
 SKIPPED = ("tests", "test-artifacts", "build", "dist", "__pycache__")
 #: The one reader (cvirisk.outcomes.log; details.py reads the older log's text for the teaching
 #: displays, replay.py checks each row against the declared model, economics.py may read the log
-#: for QALYs and costs), and the engines that write the log.
+#: for QALYs and costs), and the two engines that write the log (and its persons table).
 EXEMPT = (
     "cvirisk/outcomes/log.py",
     "cvirisk/outcomes/details.py",
     "cvirisk/outcomes/replay.py",
     "cvirisk/outcomes/economics.py",
-    "cvirisk/sim/",
+    "cvirisk/sim/compiled/",
+    "cvirisk/sim/reference.py",
     "cvirisk/model/",
 )
 

@@ -28,7 +28,7 @@ import pyarrow.parquet as pq
 
 from cvirisk.io.atomic import atomic_path
 from cvirisk.model.events import DETAILS, EVENT_KINDS
-from cvirisk.outcomes.log import person_mask
+from cvirisk.outcomes.log import ceap_class, is_event, person_mask
 
 __all__ = [
     "restore_categories", "parquet_bytes", "write_bytes_atomic",
@@ -94,9 +94,6 @@ def summarise(events: pd.DataFrame, persons: pd.DataFrame, params) -> dict[str, 
     kind = events["event"].cat.codes.to_numpy()
     cats = list(events["event"].cat.categories)
     code = {k: cats.index(k) for k in EVENT_KINDS}
-    detail_cat = events["detail"].astype("category")
-    detail = detail_cat.cat.codes.to_numpy()
-    detail_code = {str(d): i for i, d in enumerate(detail_cat.cat.categories)}
 
     ids = persons["person_id"].to_numpy(np.int64)
     edges, labels = band_labels(params)
@@ -105,12 +102,11 @@ def summarise(events: pd.DataFrame, persons: pd.DataFrame, params) -> dict[str, 
     cls = np.zeros(len(ids), np.int64)
     if m.any():
         # events are sorted by person then time: the last pre-baseline class of each person
-        p, d = pid[m][::-1], detail[m][::-1]
+        p, c = pid[m][::-1], ceap_class(events[m]).fillna(0).to_numpy(np.int64)[::-1]
         first = np.unique(p, return_index=True)[1]
         order = np.argsort(ids, kind="stable")
         rows = order[np.searchsorted(ids, p[first], sorter=order)]
-        ceap_of_code = np.array([int(c[1:]) if c[:1] == "C" and c[1:].isdigit() else 0 for c in detail_code] or [0])
-        cls[rows] = ceap_of_code[d[first]]
+        cls[rows] = c[first]
     prevalence = {lab: np.bincount(cls[band == b], minlength=7).tolist() for b, lab in enumerate(labels)}
 
     fu = t >= 0
@@ -123,8 +119,7 @@ def summarise(events: pd.DataFrame, persons: pd.DataFrame, params) -> dict[str, 
             continue
         for d in DETAILS.get(k, ()):
             if d:
-                dc = detail_code.get(d, -2)
-                with_[f"{k}:{d}"] = _n_persons(pid[mk & (detail == dc)]) if dc >= 0 else 0
+                with_[f"{k}:{d}"] = _n_persons(pid[mk & is_event(events, k, d)])
     exits = fu & (kind == code["exit"])
     return {
         "persons": len(persons),
