@@ -10,11 +10,15 @@
   (``parameters_from: baseline``);
 * :mod:`~cvirisk.scenarios.psa` -- probabilistic sensitivity analysis from the parameters'
   declared uncertainty, and one-way (tornado) analysis;
-* :mod:`~cvirisk.scenarios.plots` -- plotly figures (tornado, differences with intervals).
+* :mod:`~cvirisk.scenarios.economics` -- cost-effectiveness: ICER, net monetary benefit at chosen
+  willingness to pay, the cost-effectiveness plane and acceptability curves from PSA draws;
+* :mod:`~cvirisk.scenarios.plots` -- plotly figures (tornado, differences with intervals, CE plane,
+  CEAC); :mod:`~cvirisk.scenarios.report` -- a self-contained HTML report.
 """
 
 from cvirisk.scenarios.comparison import Comparison, compare, paired_interval
 from cvirisk.scenarios.compile import CompiledScenario, compile_scenario
+from cvirisk.scenarios.economics import DEFAULT_WTP, ce_plane, ceac, cost_effectiveness
 from cvirisk.scenarios.outcomes import OUTCOMES, run_outcomes
 from cvirisk.scenarios.schema import (
     Scenario,
@@ -25,7 +29,8 @@ from cvirisk.scenarios.schema import (
 )
 
 __all__ = [
-    "OUTCOMES", "CompiledScenario", "Comparison", "Scenario", "compare", "compile_scenario",
+    "DEFAULT_WTP", "OUTCOMES", "CompiledScenario", "Comparison", "Scenario", "ce_plane", "ceac", "compare",
+    "compile_scenario", "cost_effectiveness",
     "library_names", "library_path", "load_scenario", "paired_interval", "run_outcomes",
     "scenario_from_dict",
 ]  # fmt: skip
