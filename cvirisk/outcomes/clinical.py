@@ -25,8 +25,9 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
+from cvirisk.outcomes.care import surgery_waits
 from cvirisk.outcomes.cumulative import cumulative_incidence
-from cvirisk.outcomes.log import death_causes, is_event, person_rows
+from cvirisk.outcomes.log import death_causes, exits, is_event, person_rows
 from cvirisk.outcomes.readers import done_waits, first_time, life_years, ulcer_years
 from cvirisk.outcomes.registry import FollowUp, Outcome, register
 from cvirisk.outcomes.states import ceap_at
@@ -90,6 +91,15 @@ def _mean_wait(fu: FollowUp) -> float:
     return float((w["wait_years"].to_numpy() * weight).sum() / weight.sum())
 
 
+def _waiting_at_end(fu: FollowUp) -> float:
+    refs = surgery_waits(fu.events)
+    waiting = refs[(~refs["done"]) & (refs["t_referred"] <= fu.years)]
+    ex = exits(fu.events).set_index("person_id")
+    alive_at_end = (ex["t"] >= fu.years) & ~ex["died"]
+    keep = alive_at_end.reindex(waiting["person_id"].to_numpy(), fill_value=False).to_numpy(bool)
+    return fu.count(waiting["person_id"].to_numpy()[keep])
+
+
 def _deaths_from(cause: str):
     def read(fu: FollowUp) -> float:
         de = death_causes(fu.events)
@@ -144,6 +154,9 @@ _OUT = [
     Outcome("mean_wait_years", "waiting time for surgery",
             f"Mean time from referral to operation of the operations done {_FU} (not defined when none).",
             "years", _mean_wait, group="care"),
+    Outcome("waiting_at_end", "still waiting for surgery at end",
+            "Referrals to venous surgery not yet operated at the end of follow-up, of persons alive then.",
+            "referrals", _waiting_at_end, group="care"),
     Outcome("life_years", "life-years", f"Years lived {_FU}, summed over persons (undiscounted).",
             "person-years", _person_years, higher_is_better=True),
     Outcome("varicose_prevalence_end", "varicose veins (C2+) at end",

@@ -79,6 +79,22 @@ def test_follow_up_window_cuts_spans_and_counts():
     assert o == {"ulcer_years": 1.0, "life_years": 3.0 + 2.0 + 3.0, "deaths": 1.0, "surgeries": 1.0}
 
 
+def test_waiting_at_end_counts_referrals_of_the_living_not_yet_operated():
+    # person 1 is referred again at t=8 and still waits at t=10; person 3 is referred at 4 and dies at 5
+    more = [
+        (1, 68.0, 8.0, "right", "surgery", "referred", None),
+        (3, 54.0, 4.0, "left", "surgery", "referred", None),
+    ]
+    ev = pd.DataFrame(ROWS + more, columns=LOG.columns).astype({"value": float})
+    ev = ev.sort_values(["person_id", "t"], kind="stable").reset_index(drop=True)
+    assert outcomes.measure(ev, years=10.0, names=["waiting_at_end"]) == {"waiting_at_end": 1.0}
+    not_yet = outcomes.measure(
+        ev, years=7.0, names=["waiting_at_end"]
+    )  # the second referral comes at 8
+    assert not_yet == {"waiting_at_end": 0.0}
+    assert outcomes.measure(LOG, years=10.0, names=["waiting_at_end"]) == {"waiting_at_end": 0.0}
+
+
 def test_no_operation_gives_no_waiting_time_not_zero():
     o = outcomes.measure(LOG[LOG["event"] != "surgery"], years=10.0, names=["mean_wait_years"])
     assert np.isnan(o["mean_wait_years"])
