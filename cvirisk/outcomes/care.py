@@ -24,27 +24,44 @@ __all__ = ["surgery_waits", "time_in_class"]
 
 
 def surgery_waits(events: pd.DataFrame) -> pd.DataFrame:
-    """One row a referral: ``person_id``, ``t_referred``, ``wait_years``, ``done``.
+    """One row a referral: ``person_id``, ``leg``, ``t_referred``, ``wait_years``, ``done``.
 
-    A referral still waiting when the person leaves observation has ``done=False`` and the
-    time waited so far (a censored waiting time).
+    Each referral is paired with the next operation on the same leg (on a log without legs, of
+    the same person). A referral still waiting when the person leaves observation has
+    ``done=False`` and the time waited so far (a censored waiting time).
     """
     ref = events[is_event(events, "surgery", "referred")]
     done = events[is_event(events, "surgery", "done")]
     exits = events[is_event(events, "exit")].set_index("person_id")["t"]
+
+    def legs(rows: pd.DataFrame) -> np.ndarray:
+        return (
+            rows["leg"].astype(str).to_numpy() if "leg" in rows.columns else np.full(len(rows), "")
+        )
+
+    done_by: dict[tuple, list[float]] = {}
+    for key, t in zip(
+        zip(done["person_id"].to_numpy(), legs(done), strict=True),
+        done["t"].to_numpy(),
+        strict=True,
+    ):
+        done_by.setdefault(key, []).append(float(t))
     rows = []
-    done_by = {pid: list(g["t"]) for pid, g in done.groupby("person_id", observed=True)}
-    for pid, t_ref in zip(ref["person_id"].to_numpy(), ref["t"].to_numpy(), strict=True):
-        later = [t for t in done_by.get(pid, []) if t >= t_ref]
+    for pid, leg, t_ref in zip(
+        ref["person_id"].to_numpy(), legs(ref), ref["t"].to_numpy(), strict=True
+    ):
+        later = [t for t in done_by.get((pid, leg), []) if t >= t_ref]
         if later:
-            done_by[pid].remove(later[0])
-            rows.append((pid, t_ref, later[0] - t_ref, True))
+            done_by[(pid, leg)].remove(later[0])
+            rows.append((pid, leg, t_ref, later[0] - t_ref, True))
         else:
-            rows.append((pid, t_ref, float(exits.get(pid, np.nan)) - t_ref, False))
-    return pd.DataFrame(rows, columns=["person_id", "t_referred", "wait_years", "done"])
+            rows.append((pid, leg, t_ref, float(exits.get(pid, np.nan)) - t_ref, False))
+    return pd.DataFrame(rows, columns=["person_id", "leg", "t_referred", "wait_years", "done"])
 
 
-def time_in_class(events: pd.DataFrame, cls: str = "C6", start: float = 0.0, end: float = np.inf) -> pd.Series:
+def time_in_class(
+    events: pd.DataFrame, cls: str = "C6", start: float = 0.0, end: float = np.inf
+) -> pd.Series:
     """Years each person spends in CEAP class ``cls`` within ``[start, end]`` (e.g. ulcer-years for C6)."""
     events = person_rows(events)
     ev = events[is_event(events, ("ceap", "entry", "exit"))]
