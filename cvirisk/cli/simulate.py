@@ -52,8 +52,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--engine", choices=("fast", "reference"), default="fast",
                    help="fast: the compiled engine (default); reference: the plain simpy implementation (slow)")
     p.add_argument("--surgery-approximation", choices=("unlimited",), default=None,
-                   help="operate at referral instead of modelling the surgical waiting list "
-                   "(needed by --engine fast when capacity is finite)")
+                   help="operate at referral instead of modelling each surgical catchment's waiting list")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
     add_params_options(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
