@@ -71,7 +71,7 @@ def test_dictionary_units_and_cost_effectiveness(tmp_path):
 
 
 def test_psa_outputs(tmp_path):
-    code, out = _run(tmp_path, "psa", "--psa-draws", "2", "--tornado-outcome", "deaths")
+    code, out = _run(tmp_path, "psa", "--psa-draws", "2", "--tornado-outcome", "deaths", "--n", "500")
     assert code == 0
     for name in ("psa_draws.csv", "psa_summary.csv", "psa_correlations.csv", "tornado.csv", "tornado.html",
                  "ce_plane.csv", "ceac.csv"):  # fmt: skip
