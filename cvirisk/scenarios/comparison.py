@@ -180,7 +180,7 @@ def compare(
     manifest["economics"] = {"currency": params.economics.currency.value, "price_year": params.economics.price_year.value,
                              "discount_rate_costs_per_year": params.economics.discount_rate_costs_per_year.value,
                              "discount_rate_effects_per_year": params.economics.discount_rate_effects_per_year.value,
-                             "discounting": "continuous, (1 + r)^-t from baseline"}  # fmt: skip
+                             "discounting": "continuously: (1 + r)^-t at t years after baseline"}  # fmt: skip
     return Comparison(with_units(summarise(reps), wtp, money_unit(params)), reps, manifest)
 
 

@@ -67,15 +67,17 @@ def report_html(
     from cvirisk.scenarios.economics import ce_plane
     from cvirisk.scenarios.plots import ce_plane_figure, ceac_figure
 
+    econ = manifest.get("economics", {})
     parts = ["<h1>Scenarios against the baseline</h1>",
              f"<p>Seed {manifest.get('seed')}, {manifest.get('replications')} replication(s) of "
              f"{manifest.get('n')} persons over {manifest.get('years')} years, engine "
              f"{', '.join(manifest.get('engine', []))}; common random numbers: "
              f"{manifest.get('common_random_numbers')}. Differences are scenario - baseline, paired within "
              "each replication, with t intervals over replications. Costs in "
-             f"{_html.escape(money)}; costs and QALYs discounted {manifest.get('economics', {}).get('discounting', '')} "
-             f"at {manifest.get('economics', {}).get('discount_rate_costs_per_year')} (costs) and "
-             f"{manifest.get('economics', {}).get('discount_rate_effects_per_year')} (effects) a year.</p>",
+             f"{_html.escape(money)}; costs and QALYs per person, discounted from baseline "
+             f"({_html.escape(econ.get('discounting', ''))}) at {econ.get('discount_rate_costs_per_year')} (costs) "
+             f"and {econ.get('discount_rate_effects_per_year')} (effects) a year. The ICER has no interval: read "
+             "the net monetary benefit's, and its decision (uncertain while the interval crosses 0).</p>",
              "<h2>Cost-effectiveness</h2>", _table(ce)]  # fmt: skip
     figs: list[go.Figure] = []
     wtp = float(ce["wtp"].iloc[0]) if len(ce) else None
