@@ -240,6 +240,11 @@ def _apply_shipped() -> None:
         st.session_state[key] = value
 
 
+def _to_custom() -> None:
+    """Slider callback: a moved control makes the scenario the controls' own (the picker says so)."""
+    st.session_state["intervention"] = CUSTOM
+
+
 def _controls(params) -> dict:
     values = {}
     for group in ("Risk factors", "Interventions", "Capacity"):
@@ -250,13 +255,12 @@ def _controls(params) -> dict:
                     st.session_state[c.key] = current(c, params)
                 if c.kind in ("count", "ceap_class"):
                     st.session_state[c.key] = int(st.session_state[c.key])
-                    values[c.key] = st.slider(
-                        c.label, int(lo), int(hi), step=int(step), key=c.key, help=c.help
-                    )
+                    values[c.key] = st.slider(c.label, int(lo), int(hi), step=int(step), key=c.key, help=c.help,
+                                              on_change=_to_custom)  # fmt: skip
                 else:
                     st.session_state[c.key] = float(st.session_state[c.key])
                     values[c.key] = st.slider(c.label, float(lo), float(hi), step=float(step), key=c.key,
-                                              format=c.fmt, help=c.help)  # fmt: skip
+                                              format=c.fmt, help=c.help, on_change=_to_custom)  # fmt: skip
     return values
 
 

@@ -103,6 +103,9 @@ def test_fewer_smokers_means_the_shipped_scenario(open_page):
     assert_same_numbers(shown(at), library_table("smoking_down_third"))
     # moving another control makes it a custom scenario with both interventions
     at.slider(key="compression_adherence").set_value(2.0).run()
+    assert (
+        at.selectbox(key="intervention").value == page.CUSTOM
+    )  # the picker no longer claims the file
     assert any(
         "Scenario `custom`" in m.value and "compression_adherence" in m.value for m in at.markdown
     )
