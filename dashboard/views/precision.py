@@ -15,7 +15,8 @@ persons give the same precision of the mean per person (the replications are nee
 estimate that spread; the page uses at least :data:`MIN_REPLICATIONS`). The page takes
 ``max(MIN_REPLICATIONS, ceil(PERSONS_NEEDED / n))`` replications for the sidebar's cohort size.
 
-Measured on 2026-11-26 at commit def92a5 (seed 1, 20 replications of 2,000 persons, 20 years):
+Measured on 2026-11-26 at commits def92a5 and 45625c6, the same numbers both times (seed 1,
+20 replications of 2,000 persons, 20 years):
 see :data:`MEASURED`; :data:`PERSONS_NEEDED` is their median, rounded up to a thousand. Half of
 the shipped scenarios are separated from zero at that size; the others (earlier referral,
 doubled capacity, weight reduction: small effects over 20 years) need more, and the page says
