@@ -265,3 +265,10 @@ def test_psa_and_tornado_on_the_page_are_the_library_s(open_page):
     shown_curve = {t["name"]: decode(t["y"]) for t in figure(at, "ceac")["data"]}
     for option, g in curve.groupby("option"):
         assert shown_curve[option] == pytest.approx(g["probability"].tolist())
+
+
+@pytest.mark.parametrize("module", [precision, page], ids=lambda m: m.__name__)
+def test_docstring_examples_of_the_page(module):
+    import doctest
+
+    assert doctest.testmod(module, optionflags=doctest.ELLIPSIS).failed == 0
