@@ -74,21 +74,15 @@ def library():
     return library_names()
 
 
-def library_description(name: str) -> str:
-    from cvirisk.scenarios import load_scenario
-
-    return " ".join(load_scenario(name).description.split())
-
-
 @st.cache_data(show_spinner=False, max_entries=64)
-def simulated(params_hash: str, seed: int, n: int, years: int, engine: str, replication: int = 0,
-              intervention: str | None = None, *, _params=None):
+def simulated(params_hash: str, seed: int, n: int, years: int, engine: str, replication: int = 0, *,
+              _params=None):
     """Cohort and simulation for one (params, seed, n, years, engine, replication); cached on the hash.
 
-    ``_params`` is not hashed: ``params_hash`` stands for it. ``intervention`` names a shipped
-    scenario applied on top of ``_params`` (its driver changes are drawn per seed and replication).
-    A progress bar created here is replayed (and emptied) on a cache hit, so long runs show
-    progress and hits show nothing.
+    ``_params`` is not hashed: ``params_hash`` stands for it. Scenarios are not simulated here:
+    the Scenarios page runs them through :func:`cvirisk.scenarios.compare`. A progress bar
+    created here is replayed (and emptied) on a cache hit, so long runs show progress and hits
+    show nothing.
     """
     params = default_params() if _params is None else _params
     from cvirisk.sim.compiled import engine_ready, prepare_engine
@@ -102,15 +96,9 @@ def simulated(params_hash: str, seed: int, n: int, years: int, engine: str, repl
         bar.progress(min(done / max(total, 1), 1.0), text=f"Simulating {n:,} persons: {done:,} of {total:,}")
 
     cohort = cvirisk.generate_cohort(n, seed=seed, params=params)
-    interventions = None
-    if intervention is not None:
-        from cvirisk.scenarios import compile_scenario, load_scenario
-
-        compiled = compile_scenario(load_scenario(intervention), params, cohort, seed=seed, replication=replication)
-        params, interventions = compiled.params, compiled.interventions
     result = cvirisk.simulate(cohort, params=params, seed=seed, years=years, engine=engine,
                               replication=replication, progress=report,
-                              surgery_approximation=surgery_mode(engine), interventions=interventions)
+                              surgery_approximation=surgery_mode(engine))
     bar.empty()
     return result
 
