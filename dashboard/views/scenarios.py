@@ -457,7 +457,11 @@ def _uncertainty(key: tuple, params, wtp: tuple[float, ...], money: str) -> None
     with left:
         draws = st.select_slider("PSA draws", PSA_DRAWS, value=20, key="psa_draws")
         if st.toggle("Run the PSA", key="run_psa"):
-            psa = library_run("psa", *key, (draws,), _params=params)
+            try:
+                psa = library_run("psa", *key, (draws,), _params=params)
+            except InputError as exc:
+                common.show_error(exc)
+        if psa is not None:
             summary = psa.summary[psa.summary["outcome"] == outcome]
             st.dataframe(summary, hide_index=True, key="psa_summary")
             corr = psa.correlations[psa.correlations["outcome"] == outcome].dropna(
@@ -470,9 +474,14 @@ def _uncertainty(key: tuple, params, wtp: tuple[float, ...], money: str) -> None
         keys = st.multiselect("Parameters in the tornado", uncertain, default=uncertain, key="tornado_keys",
                               help="Each runs both arms twice (low and high end); all of them take a while.")  # fmt: skip
         if keys and st.toggle("Run the one-way analysis (tornado)", key="run_tornado"):
-            ow = library_run("one_way", *key, tuple(keys), _params=params)
-            name = ow["scenario"].iloc[0]
-            st.plotly_chart(tornado_figure(ow, name, outcome), key="scenario_tornado")
+            try:
+                ow = library_run("one_way", *key, tuple(keys), _params=params)
+            except InputError as exc:
+                common.show_error(exc)
+            else:
+                st.plotly_chart(
+                    tornado_figure(ow, ow["scenario"].iloc[0], outcome), key="scenario_tornado"
+                )
     if psa is not None:
         plane = ce_plane(psa.draws)
         top = max(wtp) if wtp else DEFAULT_WTP[0]

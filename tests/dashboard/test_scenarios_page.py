@@ -267,6 +267,24 @@ def test_psa_and_tornado_on_the_page_are_the_library_s(open_page):
         assert shown_curve[option] == pytest.approx(g["probability"].tolist())
 
 
+def test_a_failing_psa_is_one_line_and_the_rest_of_the_page_stays(open_page, monkeypatch):
+    from cvirisk.exceptions import InputError
+
+    def refuse(*args, **kwargs):
+        raise InputError("posterior/draws.csv: no posterior draws (run cvirisk calibrate --bayes)")
+
+    monkeypatch.setattr(page, "run_psa", refuse)
+    at = open_page("Scenarios", **{**SMALL, "years": 2})
+    at.slider(key="referral").set_value(5).run()
+    at.select_slider(key="psa_draws").set_value(50).run()
+    at.toggle(key="run_psa").set_value(True).run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        "posterior/draws.csv: no posterior draws (run cvirisk calibrate --bayes)"
+    ]
+    assert at.toggle(key="run_tornado") is not None and at.get("download_button")
+
+
 @pytest.mark.parametrize("module", [precision, page], ids=lambda m: m.__name__)
 def test_docstring_examples_of_the_page(module):
     import doctest
