@@ -41,17 +41,7 @@ DEFAULT_SCENARIO = "surgical_capacity_doubled"
 CHART_UNITS = {"% of persons alive": "Prevalence at end of follow-up (%)",
                "per 1,000 person-years": "Rates per 1,000 person-years"}  # fmt: skip
 #: Columns of the table shown (the library's comparison table with the vocabulary's words).
-SHOWN = [
-    "outcome",
-    "label",
-    "unit",
-    "baseline",
-    "scenario",
-    "difference",
-    "95% low",
-    "95% high",
-    "note",
-]
+SHOWN = ["outcome", "label", "unit", "baseline", "scenario", "difference", "95% low", "95% high", "note"]  # fmt: skip
 #: Willingness to pay per QALY offered for the net monetary benefit (the library's default: NICE's two).
 WTP_OPTIONS = (10_000.0, 20_000.0, 30_000.0, 50_000.0, 100_000.0)
 #: PSA draws offered (each draw runs both arms once).
@@ -118,9 +108,8 @@ def shown_table(table: pd.DataFrame, engine: str) -> pd.DataFrame:
     and the note "not modelled" (never a 0); an interval that crosses zero says so.
     """
     rows = []
-    known = set(
-        vocabulary.names()
-    )  # derived rows (net monetary benefit, ICER) go to the cost-effectiveness table
+    # derived rows (net monetary benefit, ICER) go to the cost-effectiveness table
+    known = set(vocabulary.names())
     for _, r in table[table["outcome"].isin(known)].iterrows():
         o = vocabulary.get(r["outcome"])
         modelled = o.modelled_by(engine)
@@ -136,9 +125,8 @@ def shown_table(table: pd.DataFrame, engine: str) -> pd.DataFrame:
             note = "interval crosses zero"
         elif r["lower"] == r["upper"] == 0:
             note = "no difference in any replication"
-        unit = (
-            r["unit"] if "unit" in r.index and r["unit"] else o.unit
-        )  # the library's, with its currency
+        # the library's unit (with its currency), else the vocabulary's
+        unit = r["unit"] if "unit" in r.index and r["unit"] else o.unit
         rows.append(dict(zip(SHOWN, [o.name, o.label, unit, *values, note], strict=True)))
     return pd.DataFrame(rows, columns=SHOWN)
 
