@@ -42,6 +42,8 @@ CHART_UNITS = {"% of persons alive": "Prevalence at end of follow-up (%)",
                "per 1,000 person-years": "Rates per 1,000 person-years"}  # fmt: skip
 #: Columns of the table shown (the library's comparison table with the vocabulary's words).
 SHOWN = ["outcome", "label", "unit", "baseline", "scenario", "difference", "95% low", "95% high", "note"]  # fmt: skip
+#: Rates offered age-standardised: label -> (the vocabulary's crude rate, event kind, event detail).
+STANDARDISED = {"DVT": ("dvt_rate", "dvt", "incident"), "deaths": ("death_rate", "death", None)}
 #: Willingness to pay per QALY offered for the net monetary benefit (the library's default: NICE's two).
 WTP_OPTIONS = (10_000.0, 20_000.0, 30_000.0, 50_000.0, 100_000.0)
 #: PSA draws offered (each draw runs both arms once).
@@ -359,6 +361,7 @@ def render(settings: common.Settings) -> None:
                     scenario_comparison_figure(_arms(reps_rows, names), title=title),
                     key=f"scenario_{'prevalence' if unit.startswith('%') else 'rates'}",
                 )
+        _standardised(settings)
         money = money_unit(params)
         _cost_effectiveness(table, comparison.manifest, money)
         _uncertainty(key, params, wtp, money)
@@ -394,6 +397,30 @@ def _describe(entry: dict) -> str:
     kind = entry.pop("type")
     return f"`{kind}` " + ", ".join(f"{k} = {v:g}" if isinstance(v, float) else f"{k} = {v}" for k, v in entry.items()
                                     if v is not None)  # fmt: skip
+
+
+def standardised_table(events: pd.DataFrame, years: float) -> pd.DataFrame:
+    """Age-standardised rates (:func:`cvirisk.outcomes.standardised_rate`, ESP 2013) beside the
+    vocabulary's crude rates of the same events (they equal the crude rates of the standardisation)."""
+    crude = vocabulary.measure(events, years, names=[name for name, _, _ in STANDARDISED.values()])
+    rows = []
+    for label, (name, kind, detail) in STANDARDISED.items():
+        r = vocabulary.standardised_rate(events, kind, detail, end=years)
+        rows.append({"rate per 1,000 person-years": label, "age-standardised": r["rate"], "95% low": r["rate_low"],
+                     "95% high": r["rate_high"], "crude": crude[name], "events": r["events"],
+                     "person-years": r["person_years"]})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def _standardised(settings: common.Settings) -> None:
+    if not st.toggle("Age-standardised rates of the baseline (2013 European Standard Population)",
+                     key="standardised"):  # fmt: skip
+        return
+    st.caption("One baseline run (replication 0) at the sidebar's settings, for setting beside a registry's "
+               "standardised rates; 95% intervals by Fay and Feuer's gamma method. Both arms of a comparison "
+               "share the cohort, so standardisation matters against outside figures, not between the arms.")  # fmt: skip
+    st.dataframe(standardised_table(common.baseline_result(settings).events, settings.years), hide_index=True,
+                 key="standardised_rates")  # fmt: skip
 
 
 def _cost_effectiveness(table: pd.DataFrame, manifest: dict, money: str) -> None:

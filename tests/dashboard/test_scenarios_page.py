@@ -285,6 +285,34 @@ def test_a_failing_psa_is_one_line_and_the_rest_of_the_page_stays(open_page, mon
     assert at.toggle(key="run_tornado") is not None and at.get("download_button")
 
 
+def test_age_standardised_rates_of_the_baseline_are_the_library_s(open_page):
+    from cvirisk.outcomes import standardised_rate
+
+    at = open_page("Scenarios", **SMALL)
+    at.slider(key="referral").set_value(5).run()
+    at.toggle(key="standardised").set_value(True).run()
+    assert not at.exception and not at.error
+    got = next(d.value for d in at.dataframe if "age-standardised" in d.value.columns).set_index(
+        "rate per 1,000 person-years")  # fmt: skip
+    params = cvirisk.load_params()
+    run = cvirisk.simulate(
+        cvirisk.generate_cohort(500, seed=1, params=params), params=params, seed=1, years=5
+    )
+    want = standardised_rate(run.events, "dvt", "incident", end=5)
+    assert got.loc["DVT", "age-standardised"] == want["rate"]
+    assert (got.loc["DVT", "95% low"], got.loc["DVT", "95% high"]) == (
+        want["rate_low"],
+        want["rate_high"],
+    )
+    crude = vocabulary.measure(run.events, 5, names=["dvt_rate", "death_rate"])
+    assert got["crude"].tolist() == pytest.approx(
+        [crude["dvt_rate"], crude["death_rate"]], rel=1e-12
+    )
+    assert got["crude"].tolist() == pytest.approx(
+        [standardised_rate(run.events, k, d, end=5)["crude_rate"] for k, d in (("dvt", "incident"), ("death", None))],
+        rel=1e-9)  # fmt: skip
+
+
 @pytest.mark.parametrize("module", [precision, page], ids=lambda m: m.__name__)
 def test_docstring_examples_of_the_page(module):
     import doctest
