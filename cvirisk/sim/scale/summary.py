@@ -78,6 +78,12 @@ def band_labels(params) -> tuple[np.ndarray, list[str]]:
 
 
 def _n_persons(pid: np.ndarray) -> int:
+    """Distinct ids; a log in person order (as the engines write it) needs no sort: count the runs."""
+    if pid.size < 2:
+        return int(pid.size)
+    step = pid[1:] != pid[:-1]
+    if (pid[1:] >= pid[:-1]).all():
+        return 1 + int(np.count_nonzero(step))
     return int(np.unique(pid).size)
 
 
@@ -111,15 +117,21 @@ def summarise(events: pd.DataFrame, persons: pd.DataFrame, params) -> dict[str, 
 
     fu = t >= 0
     counts, with_ = {}, {}
+    # follow-up rows grouped by kind in one stable sort (person order kept within a kind), so
+    # each kind's details are tested on its own rows only, not on the whole log
+    rows = np.flatnonzero(fu)
+    rows = rows[np.argsort(kind[rows], kind="stable")]
+    bounds = np.searchsorted(kind[rows], np.arange(len(cats) + 1))
     for k in EVENT_KINDS:
-        mk = fu & (kind == code[k])
-        counts[k] = int(mk.sum())
-        with_[k] = _n_persons(pid[mk])
+        idx = rows[bounds[code[k]] : bounds[code[k] + 1]]
+        counts[k] = int(idx.size)
+        with_[k] = _n_persons(pid[idx])
         if k in ("recruitment", "covariate", "surgery", "exit", "entry"):
             continue
+        sub = events.iloc[idx]
         for d in DETAILS.get(k, ()):
             if d:
-                with_[f"{k}:{d}"] = _n_persons(pid[mk & is_event(events, k, d)])
+                with_[f"{k}:{d}"] = _n_persons(pid[idx][is_event(sub, k, d)])
     exits = fu & (kind == code["exit"])
     return {
         "persons": len(persons),
