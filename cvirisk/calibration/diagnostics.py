@@ -280,6 +280,10 @@ def report_markdown(
               f"- wall time: {prov.get('wall_seconds') or float('nan'):.0f} s ({prov.get('workers', '?')} local processes on a shared 2-core machine)",
               f"- versions: {', '.join(f'{k} {v}' for k, v in prov.get('versions', {}).items())}",
               f"- point defaults written into `cvirisk.yaml`: {prov.get('point_defaults')}", ""]  # fmt: skip
+    ess, pop = prov.get("final_ess"), cfg.get("population_size")
+    if ess is not None and pop and ess < 0.1 * pop:
+        lines += [f"**Warning: the final effective sample size ({ess:.0f} of {pop} particles) is below 10%: the "
+                  "importance weights have collapsed and the posterior rests on a few particles.**", ""]  # fmt: skip
     covered = summary[summary["covered"]]
     fit = summary[summary["fitted"]]
     lines += ["## Posterior predictive checks", "",

@@ -263,7 +263,8 @@ def _run_bayes(args: argparse.Namespace) -> int:
     from cvirisk.io.atomic import atomic_path
     from cvirisk.io.result_folder import ResultFolder
 
-    folder = ResultFolder(args.out, "--out", signature=("report.md", "ppc.csv"),
+    # the hand-written NOTE.md and the coverage benchmark's output survive a regeneration
+    folder = ResultFolder(args.out, "--out", signature=("report.md", "ppc.csv"), keep=("NOTE.md", "coverage"),
                           inputs=[("--targets", args.targets), ("--params", args.params)])  # fmt: skip
     folder.open()
     targets = load_targets(args.targets)

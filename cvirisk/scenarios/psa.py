@@ -95,16 +95,61 @@ def distribution(kind: str, low: float, high: float):
     raise ParameterError(f"unknown uncertainty distribution {kind!r}")
 
 
-def sample_draws(params: Params, k: int, seed: int = 1, keys: Sequence[str] | None = None) -> list[dict]:
-    """Dotted overrides of draws 1..k (a list of ``k`` mappings), one value per uncertain parameter."""
+def sample_draws(
+    params: Params,
+    k: int,
+    seed: int = 1,
+    keys: Sequence[str] | None = None,
+    posterior="shipped",
+) -> list[dict]:
+    """Dotted overrides of draws 1..k (a list of ``k`` mappings).
+
+    Parameters with an ``uncertainty:`` leaf are drawn from their declared distributions, each
+    from its own stream. The calibrated parameters (``calibrate:`` leaves) are drawn *jointly*
+    from the calibration's posterior: draw ``d`` takes one whole row of the posterior draws,
+    chosen by the stream ``psa.draws.posterior`` (replication ``d``), so their correlations
+    are kept. ``posterior``: ``"shipped"`` (the packaged posterior,
+    :func:`cvirisk.calibration.bayes.load_posterior`), a folder, a
+    :class:`~cvirisk.calibration.bayes.Posterior`, or None for the old behaviour (calibrated
+    parameters stay at their point values). ``keys`` restricts the drawn parameters.
+    """
     unc = uncertain_parameters(params)
-    keys = list(unc) if keys is None else list(keys)
-    dists = {key: distribution(unc[key]["distribution"], unc[key]["low"], unc[key]["high"]) for key in keys}
+    post_keys, rows = _posterior_rows(params, posterior)
+    if keys is not None:
+        wanted = set(keys)
+        post_keys = [key for key in post_keys if key in wanted]
+        keys = [key for key in keys if key not in set(post_keys)]
+    else:
+        keys = [key for key in unc if key not in set(post_keys)]
+    dists = {
+        key: distribution(unc[key]["distribution"], unc[key]["low"], unc[key]["high"])
+        for key in keys
+    }
     draws = []
     for d in range(1, int(k) + 1):
-        draws.append({key: float(dists[key].ppf(generator(seed, f"psa.draws.{key}", replication=d).random()))
-                      for key in keys})  # fmt: skip
+        draw = {
+            key: float(dists[key].ppf(generator(seed, f"psa.draws.{key}", replication=d).random()))
+            for key in keys
+        }
+        if post_keys:
+            r = int(generator(seed, "psa.draws.posterior", replication=d).integers(len(rows)))
+            draw.update({key: float(rows[key].iloc[r]) for key in post_keys})
+        draws.append(draw)
     return draws
+
+
+def _posterior_rows(params: Params, posterior) -> tuple[list[str], pd.DataFrame | None]:
+    """The calibrated keys of ``params`` found in the posterior, and the posterior's draws."""
+    if posterior is None:
+        return [], None
+    from cvirisk.calibration.bayes import Posterior, load_posterior
+    from cvirisk.calibration.search import free_parameters
+
+    if not isinstance(posterior, Posterior):
+        posterior = load_posterior(None if posterior == "shipped" else posterior)
+    post = posterior
+    calibrated = {f.key for f in free_parameters(params)}
+    return [key for key in post.keys if key in calibrated], post.draws
 
 
 @dataclass

@@ -96,11 +96,12 @@ def _toy_run(params, tmp_path, name, workers=1, **kw):
 
 def test_same_seed_same_particles_with_one_or_two_processes(params, tmp_path):
     pri = declared_priors(params, KEYS)
-    one = particles(_toy_run(params, tmp_path, "one", generations=2), pri)
+    h1 = _toy_run(params, tmp_path, "one", generations=2)
+    one = particles(h1, pri)
     two = particles(_toy_run(params, tmp_path, "two", workers=2, generations=2), pri)
     pd.testing.assert_frame_equal(one, two)
-    other = particles(_toy_run(params, tmp_path, "other", generations=2, seed=4), pri)
-    assert not one.equals(other)
+    other = particles(_toy_run(params, tmp_path, "other", generations=1, seed=4), pri, t=0)
+    assert not particles(h1, pri, t=0).equals(other)
 
 
 def test_a_run_resumes_from_its_database(params, tmp_path):
@@ -195,3 +196,26 @@ def test_the_model_passes_values_and_adds_the_study_error(params):
         abs(np.std(diff) - 3.0) < 3.0 * 0.15
     )  # sd of a sample sd of 400 normals: 3 / sqrt(800) = 0.11
     assert get_value(with_overrides(params, v), RATE) == 0.5
+
+
+def test_a_dask_cluster_gives_the_same_particles(params, tmp_path):
+    import logging
+
+    import abc_toy
+    import cloudpickle
+    from distributed import LocalCluster
+
+    cloudpickle.register_pickle_by_value(abc_toy)  # the workers cannot import the test folder
+    try:
+        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                          dashboard_address=None, memory_limit="2GiB", silence_logs=logging.ERROR) as cluster:  # fmt: skip
+            cfg = ABCConfig(**{**TOY.__dict__, "generations": 1})
+            on_dask = run_abc(params, toy_targets(), cfg, tmp_path / "d.db", simulate=toy_simulate,
+                              scheduler=cluster.scheduler_address, progress=False)  # fmt: skip
+            here = run_abc(
+                params, toy_targets(), cfg, tmp_path / "h.db", simulate=toy_simulate, progress=False
+            )
+    finally:
+        cloudpickle.unregister_pickle_by_value(abc_toy)
+    pri = declared_priors(params, KEYS)
+    pd.testing.assert_frame_equal(particles(on_dask, pri), particles(here, pri))

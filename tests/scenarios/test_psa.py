@@ -33,7 +33,7 @@ def test_sampled_draws_cover_each_declared_interval(params):
     k = 1500
     draws = sample_draws(params, k, seed=3)
     unc = uncertain_parameters(params)
-    assert len(unc) >= 10 and set(draws[0]) == set(unc)
+    assert len(unc) >= 10 and set(unc) <= set(draws[0])  # plus the calibrated parameters, from the posterior
     for key, u in unc.items():
         x = np.array([d[key] for d in draws])
         inside = ((x >= u["low"]) & (x <= u["high"])).mean()
