@@ -425,6 +425,10 @@ def run_abc(
             )
             done = 0
         left = config.generations - done
+        if done and _stopped(
+            history, config
+        ):  # a resumed run that had already stopped stays stopped
+            left = 0
         if left > 0:
             history = abc.run(max_nr_populations=left, min_acceptance_rate=config.min_acceptance,
                               max_total_nr_simulations=config.max_evaluations)  # fmt: skip
@@ -433,6 +437,17 @@ def run_abc(
             bar.close()
         close()
     return history
+
+
+def _stopped(history, config: ABCConfig) -> bool:
+    """Whether the run in ``history`` met a stopping rule (budget or acceptance) after its last generation."""
+    pops = history.get_all_populations()
+    last = pops[pops["t"] >= 0].iloc[-1]
+    acceptance = int(last["particles"]) / max(int(last["samples"]), 1)
+    return (
+        int(history.total_nr_simulations) >= config.max_evaluations
+        or acceptance < config.min_acceptance
+    )
 
 
 def particles(history, priors: Sequence[Prior], t: int | None = None) -> pd.DataFrame:
@@ -500,7 +515,7 @@ def _model_hash() -> str:
 
 
 def write_posterior(out: str | os.PathLike[str], history, params, targets: pd.DataFrame, config: ABCConfig,
-                    *, command: str, wall_seconds: float | None = None, extra: dict | None = None) -> Path:  # fmt: skip
+                    *, command: str, extra: dict | None = None) -> Path:  # fmt: skip
     """Write ``draws.csv`` (``config.draws`` resampled draws), ``particles.csv``, ``generations.csv`` and ``provenance.json``."""
     from cvirisk.io.atomic import atomic_path
 
@@ -530,7 +545,8 @@ def write_posterior(out: str | os.PathLike[str], history, params, targets: pd.Da
         "total_evaluations": int(history.total_nr_simulations),
         "final_epsilon": float(gens["epsilon"].iloc[-1]) if len(gens) else None,
         "final_ess": float(gens["ess"].iloc[-1]) if len(gens) else None,
-        "wall_seconds": wall_seconds,
+        # summed from the pyabc history, so a resumed export reports the same time (same bytes)
+        "abc_wall_seconds": round(float(history.get_all_populations()["wall_time"].sum()), 1),
         **(extra or {}),
     }
     with atomic_path(out / "provenance.json") as tmp:

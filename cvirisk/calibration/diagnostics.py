@@ -269,7 +269,8 @@ def report_markdown(
              "Regenerate this report, the posterior it describes and `figures.html` with one command:", "",
              f"    {command}", ""]  # fmt: skip
     cfg = prov.get("config", {})
-    lines += [f"- parameters hash (before the posterior means were written into the defaults): `{prov.get('params_hash')}`",
+    lines += [f"- parameters hash: `{prov.get('params_hash')}`; without the calibrated values (which the calibration "
+              f"overrides): `{prov.get('fixed_params_hash')}`",
               f"- targets hash: `{prov.get('targets_hash')}`; model hash: `{prov.get('model_hash')}`; seed: `{prov.get('seed')}`",
               f"- configuration: population {cfg.get('population_size')}, at most {cfg.get('generations')} generations, "
               f"n = {cfg.get('n')} persons per plan and evaluation, at most {cfg.get('max_evaluations')} evaluations, "
@@ -277,7 +278,8 @@ def report_markdown(
               f"- generations run: {prov.get('generations')}, evaluations: {prov.get('total_evaluations')}, "
               f"final epsilon {prov.get('final_epsilon', float('nan')):.3g} (mean squared standardised residual), "
               f"final effective sample size {prov.get('final_ess', float('nan')):.0f}",
-              f"- wall time: {prov.get('wall_seconds') or float('nan'):.0f} s ({prov.get('workers', '?')} local processes on a shared 2-core machine)",
+              f"- ABC wall time (generations summed from the pyabc history): {prov.get('abc_wall_seconds') or float('nan'):.0f} s "
+              f"({prov.get('workers', '?')} local processes on a shared 2-core machine)",
               f"- versions: {', '.join(f'{k} {v}' for k, v in prov.get('versions', {}).items())}",
               f"- point defaults written into `cvirisk.yaml`: {prov.get('point_defaults')}", ""]  # fmt: skip
     ess, pop = prov.get("final_ess"), cfg.get("population_size")

@@ -289,7 +289,9 @@ def _run_bayes(args: argparse.Namespace) -> int:
                       progress=None if not args.quiet else False)  # fmt: skip
     wall = time.perf_counter() - start
     post_dir = Path(args.posterior_out) if args.posterior_out else folder.path / "posterior"
-    write_posterior(post_dir, history, params, targets, config, command=command, wall_seconds=round(wall, 1),
+    if log:
+        log(f"ABC-SMC took {wall:.0f} s in this call")
+    write_posterior(post_dir, history, params, targets, config, command=command,
                     extra={"workers": args.scheduler or args.workers, "database": str(db)})  # fmt: skip
     posterior = load_posterior(post_dir)
     if log:

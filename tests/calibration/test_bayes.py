@@ -219,3 +219,13 @@ def test_a_dask_cluster_gives_the_same_particles(params, tmp_path):
         cloudpickle.unregister_pickle_by_value(abc_toy)
     pri = declared_priors(params, KEYS)
     pd.testing.assert_frame_equal(particles(on_dask, pri), particles(here, pri))
+
+
+def test_a_run_stopped_by_its_budget_stays_stopped_when_rerun(params, tmp_path):
+    h = _toy_run(params, tmp_path, "b", generations=5, max_evaluations=60)
+    stopped_at = h.max_t
+    assert stopped_at < 4  # the budget ended it before its generations
+    assert _toy_run(params, tmp_path, "b", generations=5, max_evaluations=60).max_t == stopped_at
+    assert (
+        _toy_run(params, tmp_path, "b", generations=5, max_evaluations=10_000).max_t == 4
+    )  # a larger budget resumes
