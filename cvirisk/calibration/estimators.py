@@ -91,7 +91,9 @@ def proportion(flags: np.ndarray, weights: np.ndarray | None = None, scale: floa
     denom = 1 + Z**2 / n_eff
     centre = (p + Z**2 / (2 * n_eff)) / denom
     half = Z * np.sqrt(p * (1 - p) / n_eff + Z**2 / (4 * n_eff**2)) / denom
-    return Estimate(p * scale, max(centre - half, 0.0) * scale, min(centre + half, 1.0) * scale, n_eff)
+    # the Wilson interval always holds p; clamping to it removes round-off at p = 0 or 1
+    low, high = min(max(centre - half, 0.0), p), max(min(centre + half, 1.0), p)
+    return Estimate(p * scale, low * scale, high * scale, n_eff)
 
 
 def ceap_number(labels: pd.Series) -> pd.Series:
