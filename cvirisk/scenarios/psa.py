@@ -35,7 +35,7 @@ import pandas as pd
 from scipy import stats
 
 from cvirisk.exceptions import ParameterError
-from cvirisk.params import Params, params_to_dict, with_overrides
+from cvirisk.params import Params, get_value, params_to_dict, with_overrides
 from cvirisk.random import generator
 
 __all__ = ["Z95", "uncertain_parameters", "distribution", "sample_draws", "PSAResult", "run_psa", "one_way"]
@@ -203,13 +203,16 @@ def run_psa(
 ) -> PSAResult:
     """Compare ``scenarios`` with the baseline under draws 0..k of the uncertain parameters.
 
-    Every draw uses the same seed (common random numbers across draws too). ``compare_kw``:
+    The draws (:func:`sample_draws`) cover the parameters with an ``uncertainty:`` leaf and the
+    calibrated ones taken jointly from the posterior; both appear in ``draws`` and
+    ``correlations``. Every draw uses the same seed (common random numbers across draws too). ``compare_kw``:
     ``n``, ``cohort``, ``replications`` (default 1), ``years``, ``engine``, and ``workers`` or
     ``scheduler`` to run the (draw, replication) units in local processes or on Dask.
     """
-    keys = list(uncertain_parameters(params))
     draws = [{}, *sample_draws(params, k, seed)]
-    base_values = {key: uncertain_parameters(params)[key]["value"] for key in keys}
+    # the declared uncertain parameters, then the calibrated ones drawn from the posterior
+    keys = list(dict.fromkeys([*uncertain_parameters(params), *(key for d in draws for key in d)]))
+    base_values = {key: float(get_value(params, key)) for key in keys}
     sets = [with_overrides(params, over, origin=f"PSA draw {d}") for d, over in enumerate(draws)]
     frames = []
     for d, tab in enumerate(_means_under(scenarios, sets, seed, progress=progress, **compare_kw)):

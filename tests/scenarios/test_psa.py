@@ -8,7 +8,14 @@ import pytest
 from cvirisk.exceptions import ParameterError
 from cvirisk.params import with_overrides
 from cvirisk.scenarios.plots import tornado_figure
-from cvirisk.scenarios.psa import distribution, one_way, run_psa, sample_draws, uncertain_parameters
+from cvirisk.scenarios.psa import (
+    _posterior_rows,
+    distribution,
+    one_way,
+    run_psa,
+    sample_draws,
+    uncertain_parameters,
+)
 
 
 @pytest.mark.parametrize(
@@ -75,7 +82,10 @@ def test_psa_has_baseline_draw_and_intervals(unlimited, small_psa):
     assert row["draws"] == 6 and row["difference_lower"] <= row["difference_mean"] <= row["difference_upper"]
     assert row["difference_upper"] < 0  # more adherence, fewer ulcer-years, in every draw
     corr = psa.correlations
-    assert set(corr["parameter"]) == set(uncertain_parameters(unlimited))
+    calibrated, _ = _posterior_rows(unlimited, "shipped")
+    assert calibrated  # the posterior's parameters vary in the PSA and are reported with the others
+    assert set(corr["parameter"]) == set(uncertain_parameters(unlimited)) | set(calibrated)
+    assert psa.draws[calibrated].nunique().min() > 1
 
 
 def test_one_way_tornado_ranks_the_compression_effects_first(unlimited, small_psa):
