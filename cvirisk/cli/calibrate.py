@@ -299,12 +299,10 @@ def _run_bayes(args: argparse.Namespace) -> int:
     draws = predictive_draws(params, posterior, targets, m=args.ppc_draws, n=args.abc_n, seed=args.seed,
                              engine=args.engine, workers=args.workers)  # fmt: skip
     summary = predictive_summary(draws, targets, seed=args.seed)
-    with atomic_path(folder.path / "ppc_draws.csv") as tmp:
-        draws.to_csv(tmp, index=False, float_format="%.6g")
     for name, frame in (
         ("ppc.csv", summary),
         ("ppc_draws.csv", draws),
-    ):  # shipped beside the posterior
+    ):  # shipped beside the posterior (the report folder shows them; the draws are kept only here)
         with atomic_path(post_dir / name) as tmp:
             frame.to_csv(tmp, index=False, float_format="%.6g")
     write_report(folder.path, posterior, summary, draws, command=command)
