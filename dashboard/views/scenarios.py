@@ -26,12 +26,12 @@ from cvirisk import outcomes as vocabulary
 from cvirisk.exceptions import InputError
 from cvirisk.outcomes.economics import money_unit
 from cvirisk.plots import difference_figure, scenario_comparison_figure
-from cvirisk.scenarios import compare, load_scenario, paired_interval, scenario_from_dict
+from cvirisk.scenarios import compare, load_scenario, paired_interval, precision, scenario_from_dict
 from cvirisk.scenarios.economics import DEFAULT_WTP, ce_plane, ceac, cost_effectiveness
 from cvirisk.scenarios.plots import ce_plane_figure, ceac_figure, tornado_figure
 from cvirisk.scenarios.psa import one_way, run_psa, uncertain_parameters
 
-from . import common, precision
+from . import common
 from .controls import CONTROLS, NotOnControls, bounds, current, scenario_for, values_for
 
 CUSTOM = "custom (the controls below)"
@@ -262,7 +262,7 @@ def _replications(settings: common.Settings) -> int:
     )
     on = st.toggle("Replications from the measured precision", value=True, key="auto_replications",
                    help=f"{precision.PERSONS_NEEDED:,} persons per arm separate the median shipped scenario's effect "
-                        "from zero (measured: dashboard/views/precision.py); at least "
+                        "from zero (measured: cvirisk/scenarios/precision.py); at least "
                         f"{precision.MIN_REPLICATIONS} replications.")  # fmt: skip
     if on:
         st.caption(

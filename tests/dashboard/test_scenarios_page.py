@@ -19,11 +19,10 @@ from dash_helpers import APP, decode, figure
 
 import cvirisk
 from cvirisk import outcomes as vocabulary
-from cvirisk.scenarios import compare, scenario_from_dict
+from cvirisk.scenarios import compare, precision, scenario_from_dict
 
 sys.path.insert(0, str(APP.parent))
 
-import views.precision as precision  # noqa: E402
 import views.scenarios as page  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -116,7 +115,7 @@ def test_opens_on_the_worked_example_with_replications_from_the_measured_precisi
     assert at.selectbox(key="intervention").value == page.DEFAULT_SCENARIO
     assert at.slider(key="surgical_capacity").value == 2.0
     expected = precision.default_replications(5000)
-    assert expected == precision.MIN_REPLICATIONS  # 11,000 persons: five replications of 5,000
+    assert expected == precision.MIN_REPLICATIONS  # 9,000 persons: five replications of 5,000
     assert any(f"{expected} replications of 5,000 persons" in c.value for c in at.caption)
     assert json.loads(at.json[0].value)["replications"] == expected
 
@@ -124,7 +123,7 @@ def test_opens_on_the_worked_example_with_replications_from_the_measured_precisi
 def test_the_default_size_is_the_median_of_the_measurement():
     median = float(np.median(list(precision.MEASURED.values())))
     assert precision.PERSONS_NEEDED == 1000 * math.ceil(median / 1000)
-    assert precision.default_replications(2000) == 6 and precision.default_replications(500) == 22
+    assert precision.default_replications(2000) == 5 and precision.default_replications(500) == 18
 
 
 def test_intervals_that_cross_zero_are_flagged_with_the_replications_they_need(open_page):

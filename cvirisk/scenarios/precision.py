@@ -1,6 +1,6 @@
-"""How many simulated persons a scenario comparison needs: the measurement behind the Scenarios page's defaults.
+"""How many simulated persons a scenario comparison needs: the measurement behind the dashboard's defaults.
 
-Run ``PYTHONPATH=. python dashboard/views/precision.py`` from the repository (40 s on one core). It compares every
+Run ``python -m cvirisk.scenarios.precision`` (about 15 s). It compares every
 shipped scenario with the baseline through :func:`cvirisk.scenarios.compare` (fast engine,
 20 years, default parameters, ``REPLICATIONS`` replications of ``N`` persons), takes each
 scenario's headline outcome and reports the spread of the paired difference per person,
@@ -15,12 +15,13 @@ persons give the same precision of the mean per person (the replications are nee
 estimate that spread; the page uses at least :data:`MIN_REPLICATIONS`). The page takes
 ``max(MIN_REPLICATIONS, ceil(PERSONS_NEEDED / n))`` replications for the sidebar's cohort size.
 
-Measured on 2026-11-26 at commits def92a5 and 45625c6, the same numbers both times (seed 1,
-20 replications of 2,000 persons, 20 years):
-see :data:`MEASURED`; :data:`PERSONS_NEEDED` is their median, rounded up to a thousand. Half of
-the shipped scenarios are separated from zero at that size; the others (earlier referral,
-doubled capacity, weight reduction: small effects over 20 years) need more, and the page says
-so, with the replications this run's own spread asks for, when an interval crosses zero.
+Measured on 2026-11-26 with the shipped parameters of parameters hash ``936e811db1f589f3``
+(after the Bayesian calibration's posterior means; seed 1, 20 replications of 2,000 persons,
+20 years): see :data:`MEASURED`; :data:`PERSONS_NEEDED` is their median, rounded up to a
+thousand. Half of the shipped scenarios are separated from zero at that size; the others
+(earlier referral, doubled capacity, weight reduction: small effects over 20 years) need more,
+and the Scenarios page says so, with the replications this run's own spread asks for, when an
+interval crosses zero.
 """
 
 from __future__ import annotations
@@ -88,22 +89,22 @@ def measure(n: int = N, replications: int = REPLICATIONS, years: float = YEARS, 
 
 #: ``measure()``'s persons needed per shipped scenario, as this script printed them (see the module docstring).
 MEASURED: dict[str, int] = {
-    "compression_adherence_doubled": 1_326,  # ulcer-years -31.9 (sd 6.6) per 2,000 persons
-    "earlier_referral": 19_409,  # operations +5.5 (sd 4.4)
-    "fewer_sedentary_jobs": 3_417,  # superficial valve failures -6.2 (sd 2.1)
+    "compression_adherence_doubled": 1_560,  # ulcer-years -37.9 (sd 8.5) per 2,000 persons
+    "earlier_referral": 28_785,  # operations +2.9 (sd 2.8)
+    "fewer_sedentary_jobs": 2_546,  # superficial valve failures -4.9 (sd 1.4)
     "smoking_down_third": 5_196,  # deaths -6.7 (sd 2.8)
-    "surgical_capacity_doubled": 16_673,  # mean wait -0.78 years (sd 0.57)
-    "weight_reduction": 71_015,  # superficial valve failures -0.65 (sd 0.99)
+    "surgical_capacity_doubled": 11_406,  # mean wait -1.08 years (sd 0.66)
+    "weight_reduction": 27_801,  # superficial valve failures -1.05 (sd 1.0)
 }
 #: Persons per arm the page aims for: the median of MEASURED, rounded up to a thousand.
-PERSONS_NEEDED = 11_000
+PERSONS_NEEDED = 9_000
 
 
 def default_replications(n: int) -> int:
     """Replications of ``n`` persons the page runs by default: ``max(MIN_REPLICATIONS, ceil(PERSONS_NEEDED / n))``.
 
     >>> default_replications(2_000), default_replications(500), default_replications(20_000)
-    (6, 22, 5)
+    (5, 18, 5)
     """
     return max(MIN_REPLICATIONS, math.ceil(PERSONS_NEEDED / int(n)))
 
