@@ -50,7 +50,7 @@ from cvirisk.outcomes.registry import FollowUp, Outcome, register
 
 __all__ = [
     "MONEY", "WEEKS_PER_YEAR", "COST_ITEMS", "money_unit", "discount_factor", "discounted_time", "person_economics",
-    "economic_outcomes", "ECONOMIC_OUTCOMES", "economics_numbers",
+    "ECONOMIC_OUTCOMES", "economics_numbers",
 ]  # fmt: skip
 
 #: The unit of money in the outcome vocabulary; :func:`money_unit` names the run's currency and year.
@@ -308,18 +308,20 @@ def _first_class_change(log: _Log) -> np.ndarray:
 
 def _per_person(column: str):
     def reader(fu: FollowUp) -> float:
-        params = fu.params
-        if params is None:  # as everywhere in cvirisk: no parameters given means the shipped ones
-            from cvirisk.params import load_params
-
-            params = load_params()
-        if "_economics" not in fu.__dict__:  # one pass serves the four economic outcomes of a run
-            fu.__dict__["_economics"] = person_economics(fu.events, fu.years, params)
-        per = fu.__dict__["_economics"][column]
-        w = fu.weight_of(per.index)
+        per = fu.memo("economics", lambda: person_economics(fu.events, fu.years, _params_of(fu)))[column]
+        w = fu.weight_of(per.index)  # one pass above serves the four economic outcomes of a run
         return float((per.to_numpy(float) * w).sum() / w.sum()) if w.sum() > 0 else math.nan
 
     return reader
+
+
+def _params_of(fu: FollowUp):
+    """The run's parameters; as everywhere in cvirisk, none given means the shipped ones."""
+    if fu.params is not None:
+        return fu.params
+    from cvirisk.params import load_params
+
+    return load_params()
 
 
 #: Economic outcomes registered in :mod:`cvirisk.outcomes.registry` (means per person).
@@ -353,25 +355,3 @@ for _name, _col, _label, _unit, _definition, _better in (
         ),
         replace=True,
     )
-
-
-def economic_outcomes(
-    events: pd.DataFrame, years: float, params, weights: pd.Series | None = None
-) -> dict:
-    """Every outcome of :data:`ECONOMIC_OUTCOMES` for one log, computed once (weighted means per person)."""
-    per = person_economics(events, years, params)
-    w = (
-        np.ones(len(per))
-        if weights is None
-        else weights.reindex(per.index).fillna(1.0).to_numpy(float)
-    )
-    cols = dict(
-        zip(
-            ECONOMIC_OUTCOMES,
-            ("qalys_discounted", "costs_discounted", "qalys", "costs"),
-            strict=True,
-        )
-    )
-    return {
-        name: float((per[col].to_numpy(float) * w).sum() / w.sum()) for name, col in cols.items()
-    }

@@ -100,12 +100,9 @@ def outcome_names() -> list[str]:
 def _outcomes(events: pd.DataFrame, years: float, weights, params) -> dict[str, float]:
     """Every outcome of :func:`outcome_names` for one arm's log (economics with the arm's parameters:
     a scenario that changes a cost or utility is valued with its own numbers)."""
-    from cvirisk.outcomes.economics import ECONOMIC_OUTCOMES, economic_outcomes
     from cvirisk.outcomes.registry import measure
 
-    values = measure(events, years, weights, params, names=outcome_names()[: -len(ECONOMIC_OUTCOMES)])
-    values.update(economic_outcomes(events, years, params, weights))  # one pass for all four
-    return values
+    return measure(events, years, weights, params, names=outcome_names())  # QALYs and costs share one pass
 
 
 def run_unit(unit: ArmsUnit) -> list[dict]:
