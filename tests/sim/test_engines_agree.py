@@ -52,3 +52,18 @@ def test_event_by_event_on_the_default_cohort():
     cohort = generate_cohort(800, seed=2, params=params)
     _same(simulate(cohort, params=params, seed=2, years=20, engine="fast"),
           simulate(cohort, params=params, seed=2, years=20, engine="reference"))
+
+
+def test_event_by_event_with_unrationed_surgery():
+    # every referral operated at once: the referral, the operation and the leg's new class
+    # happen at one time, in one order, in both engines; referral from C2 on, so an
+    # operation that removes the varicose veins changes the leg's class then and there
+    params = with_overrides(load_params(), {**BUSY_WAITING_LIST, "care.surgery_referral_min_class": 2})
+    cohort = high_risk_cohort(600, seed=7)
+    fast = simulate(cohort, params=params, seed=7, years=20, engine="fast", surgery_approximation="unlimited")
+    ref = simulate(cohort, params=params, seed=7, years=20, engine="reference", surgery_approximation="unlimited")
+    done = fast.events[(fast.events["event"] == "surgery") & (fast.events["detail"] == "done")]
+    assert len(done) > 50 and (done["value"] == 0).all()  # no waits
+    after = fast.events.merge(done[["person_id", "t"]], on=["person_id", "t"])
+    assert ((after["event"] == "ceap") & after["detail"].isin(["C0", "C1"])).sum() > 20  # classes fall at once
+    _same(fast, ref)

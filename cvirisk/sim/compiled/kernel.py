@@ -261,14 +261,31 @@ def _check(v, op, val):
 
 
 @njit(cache=True, inline="always", _nrt=False)
-def _enabled(i, V, TI, TF):
-    for k in range(TI[TI[H_g_ptr] + i], TI[TI[H_g_ptr] + i + 1]):
-        if not _check(V[TI[TI[H_g_var] + k]], TI[TI[H_g_op] + k], TI[TI[H_g_val] + k]):
+def _int_views(TI):
+    """The integer tables the hazards, guards, dependencies and streams read, as views (one
+    load an entry, not two: the loop reads them a few hundred times a person)."""
+    return (TI[TI[H_g_ptr]:], TI[TI[H_g_var]:], TI[TI[H_g_op]:], TI[TI[H_g_val]:], TI[TI[H_a_ptr]:],
+            TI[TI[H_a_var]:], TI[TI[H_a_op]:], TI[TI[H_a_val]:], TI[TI[H_clock]:], TI[TI[H_clock_stamp]:],
+            TI[TI[H_frailty]:], TI[TI[H_f_ptr]:], TI[TI[H_f_kind]:], TI[TI[H_f_var]:], TI[TI[H_dep_ptr]:],
+            TI[TI[H_dep_inst]:], TI[TI[H_key_index]:])
+
+
+@njit(cache=True, inline="always", _nrt=False)
+def _float_views(TI, TF):
+    """The float tables of the hazards (log rate, log slope, clock origin, feature betas), as views."""
+    return TF[TI[H_log_rate]:], TF[TI[H_slope]:], TF[TI[H_clock_ref]:], TF[TI[H_f_beta]:]
+
+
+@njit(cache=True, inline="always", _nrt=False)
+def _enabled(i, V, G):
+    g_ptr, g_var, g_op, g_val, a_ptr, a_var, a_op, a_val = G[0], G[1], G[2], G[3], G[4], G[5], G[6], G[7]
+    for k in range(g_ptr[i], g_ptr[i + 1]):
+        if not _check(V[g_var[k]], g_op[k], g_val[k]):
             return False
-    lo, hi = TI[TI[H_a_ptr] + i], TI[TI[H_a_ptr] + i + 1]
+    lo, hi = a_ptr[i], a_ptr[i + 1]
     if hi > lo:
         for k in range(lo, hi):
-            if _check(V[TI[TI[H_a_var] + k]], TI[TI[H_a_op] + k], TI[TI[H_a_val] + k]):
+            if _check(V[a_var[k]], a_op[k], a_val[k]):
                 return True
         return False
     return True
@@ -282,29 +299,31 @@ def _avp(leg, V, TI, TF, P, bmi):
 
 
 @njit(cache=True, inline="always", _nrt=False)
-def _hazard(i, t, V, ST, age0, bmi_v, bmi_t, bmi_s, logz, TI, TF, P):
+def _hazard(i, t, V, ST, age0, bmi_v, bmi_t, bmi_s, logz, G, F, TI, TF, P):
     """Log hazard of instance ``i`` at time ``t`` in the current state, and its log slope."""
-    slope = TF[TI[H_slope] + i]
-    if TI[TI[H_clock] + i] == 0:
-        x = age0 + t - TF[TI[H_clock_ref] + i]
+    log_rate, slope_of, clock_ref, f_beta = F[0], F[1], F[2], F[3]
+    clock, clock_stamp, frailty, f_ptr, f_kind, f_var = G[8], G[9], G[10], G[11], G[12], G[13]
+    slope = slope_of[i]
+    if clock[i] == 0:
+        x = age0 + t - clock_ref[i]
     else:
-        s = ST[TI[TI[H_clock_stamp] + i]]
+        s = ST[clock_stamp[i]]
         x = t - s if s == s else 0.0
-    lh = TF[TI[H_log_rate] + i] + slope * x
-    if TI[TI[H_frailty] + i] == 1:
+    lh = log_rate[i] + slope * x
+    if frailty[i] == 1:
         lh += logz
     b = slope
     bmi = bmi_v + bmi_s * (t - bmi_t)
-    for k in range(TI[TI[H_f_ptr] + i], TI[TI[H_f_ptr] + i + 1]):
-        kind = TI[TI[H_f_kind] + k]
-        beta = TF[TI[H_f_beta] + k]
+    for k in range(f_ptr[i], f_ptr[i + 1]):
+        kind = f_kind[k]
+        beta = f_beta[k]
         if kind == 0:
-            lh += beta * V[TI[TI[H_f_var] + k]]
+            lh += beta * V[f_var[k]]
         elif kind == 1:
             lh += beta * (bmi - 25.0) / 5.0
             b += beta * bmi_s / 5.0
         else:
-            lh += beta * (_avp(TI[TI[H_f_var] + k], V, TI, TF, P, bmi) - 40.0) / 10.0
+            lh += beta * (_avp(f_var[k], V, TI, TF, P, bmi) - 40.0) / 10.0
             b += beta * P[P_BMI] * bmi_s / 10.0
     return lh, b
 
@@ -320,8 +339,9 @@ def _smoking_status(V, TI, TF):
 
 @njit(cache=True, _nrt=False)
 def live(rows, TI, TF0, P0, keys, lt0, TF1, P1, lt1, switch, pid, age0, sex, logz, sched, bmi_change,
-         V_all, ST_all, E_all, tref_all, occ_all, C_all, tnow, bmi_state, started, status, park_t,
-         h0, hb, en, nxt, dirty, dirty_list, mark, buf_i, buf_f, n_out):
+         V_all, C_all, tnow, bmi_state, started, status, park_t, slot,
+         h0, hb, lh0, en, nxt, dirty, dirty_list, mark, E, tref, occ, ST, store_f, store_i, n_store,
+         buf_i, buf_f, n_out):
     """Live persons ``rows`` (resuming parked ones) until each is done or parks again.
 
     The numbers (``TF``, ``P``, ``lt``) are ``*0`` throughout, or with ``switch`` ``*0`` before
@@ -332,20 +352,25 @@ def live(rows, TI, TF0, P0, keys, lt0, TF1, P1, lt1, switch, pid, age0, sex, log
     are free, so the buffers never grow here (no arrays are passed back and forth between the
     compiled functions); returns the new count and how many of ``rows`` were lived, and the
     caller grows the buffers and calls again with the rest.
+
+    A person's clocks (``E``, ``tref``, ``occ``) and stamps (``ST``) live in one person's
+    working arrays while they run; only a person who parks copies them into a row of the
+    store (``store_f``: E, tref, stamps; ``store_i``: occurrences; ``slot[r]`` its row,
+    ``n_store[0]`` rows used) and takes them back on resuming. A run therefore touches memory
+    for its event rows and final states, not for every person's 60 clocks. A new person starts
+    only while a store row is free (the caller grows the store as it grows the buffers).
     """
     NI = TI[H_n_inst]
     K = sched.shape[1]
     cap = buf_i.shape[0]
+    NS = ST.shape[0]
+    G = _int_views(TI)
     for k_row in range(rows.shape[0]):
         r = rows[k_row]
-        if n_out + PERSON_ROOM > cap:
+        if n_out + PERSON_ROOM > cap or (slot[r] < 0 and n_store[0] >= store_f.shape[0]):
             return n_out, k_row
         first_row = n_out
         V = V_all[r]
-        ST = ST_all[r]
-        E = E_all[r]
-        tref = tref_all[r]
-        occ = occ_all[r]
         C = C_all[r]
         p = pid[r]
         a0 = age0[r]
@@ -359,15 +384,27 @@ def live(rows, TI, TF0, P0, keys, lt0, TF1, P1, lt1, switch, pid, age0, sex, log
                 E[i] = -math.log(uniform(keys[TI[TI[H_key_index] + i]], p, 0))
                 tref[i] = t
                 occ[i] = 0
+            for j in range(NS):
+                ST[j] = np.nan
+        else:  # resuming after the waiting list: the state saved when the person parked
+            row_f = store_f[slot[r]]
+            row_i = store_i[slot[r]]
+            for i in range(NI):
+                E[i] = row_f[i]
+                tref[i] = row_f[NI + i]
+                occ[i] = row_i[i]
+            for j in range(NS):
+                ST[j] = row_f[2 * NI + j]
         status[r] = STATUS_DONE
         switched = switch and C[C_SWITCHED] == 1
         TF = TF1 if switched else TF0
         P = P1 if switched else P0
         lt = lt1 if switched else lt0
+        F = _float_views(TI, TF)
         # (re)compute every instance at its tref from the current state
         for i in range(NI):
-            en[i] = V[TI[H_v_alive]] == 1 and _enabled(i, V, TI, TF)
-            _refresh(i, tref[i], V, ST, E, tref, h0, hb, en, nxt, a0, sx, lz, bm[0], bm[1], bm[2], TI, TF, P, lt)
+            en[i] = V[TI[H_v_alive]] == 1 and _enabled(i, V, G)
+            _refresh(i, tref[i], V, ST, E, tref, h0, hb, lh0, en, nxt, a0, sx, lz, bm[0], bm[1], bm[2], G, F, TI, TF, P, lt)
         n_dirty = 0
         while V[TI[H_v_alive]] == 1 and V[TI[H_v_done]] == 0:
             if n_out - first_row > PERSON_ROOM - 64:
@@ -375,8 +412,8 @@ def live(rows, TI, TF0, P0, keys, lt0, TF1, P1, lt1, switch, pid, age0, sex, log
             # next event: earliest instance or scheduled event (schedules win ties)
             i_best = -1
             t_best = np.inf
-            for i in range(NI):
-                if en[i] and nxt[i] < t_best:
+            for i in range(NI):  # a disabled instance has nxt = inf (see _refresh)
+                if nxt[i] < t_best:
                     t_best = nxt[i]
                     i_best = i
             k_best = -1
@@ -391,15 +428,16 @@ def live(rows, TI, TF0, P0, keys, lt0, TF1, P1, lt1, switch, pid, age0, sex, log
                 # baseline: budgets up to t = 0 under the old numbers, hazards under the new
                 for i in range(NI):
                     if en[i]:
-                        E[i] -= _consumed(i, 0.0, tref, h0, hb, a0, sx, lt, TI, TF)
+                        E[i] -= _consumed(i, 0.0, tref, h0, hb, a0, sx, lt, G)
                     tref[i] = 0.0
                 switched = True
                 C[C_SWITCHED] = 1
                 TF = TF1
                 P = P1
                 lt = lt1
+                F = _float_views(TI, TF)
                 for i in range(NI):
-                    _refresh(i, 0.0, V, ST, E, tref, h0, hb, en, nxt, a0, sx, lz, bm[0], bm[1], bm[2], TI, TF, P, lt)
+                    _refresh(i, 0.0, V, ST, E, tref, h0, hb, lh0, en, nxt, a0, sx, lz, bm[0], bm[1], bm[2], G, F, TI, TF, P, lt)
                 continue
             if k_best >= 0 and s_best <= t_best:
                 t = s_best
@@ -412,15 +450,15 @@ def live(rows, TI, TF0, P0, keys, lt0, TF1, P1, lt1, switch, pid, age0, sex, log
                 t = t_best
                 fired = i_best
                 occ[fired] += 1
-                E[fired] = -math.log(uniform(keys[TI[TI[H_key_index] + fired]], p, occ[fired]))
+                E[fired] = -math.log(uniform(keys[G[16][fired]], p, occ[fired]))
                 tref[fired] = t
                 n_dirty, n_out = _fire_transition(
                     fired, r, t, V, ST, C, TI, TF, P, keys, p, a0, dirty, dirty_list, n_dirty, buf_i, buf_f, n_out)
             tnow[r] = t
-            n_dirty, n_out, parked = _after_event(
+            n_dirty, n_out, parked, operated = _after_event(
                 r, t, V, ST, C, TI, TF, P, keys, p, dirty, dirty_list, n_dirty, buf_i, buf_f, n_out, park_t)
-            if n_dirty > 0:  # an operation or prescription can change a class again at once
-                n_dirty, n_out, again = _after_event(
+            if operated:  # an operation (unrationed surgery) changes the leg's class at once
+                n_dirty, n_out, again, operated = _after_event(
                     r, t, V, ST, C, TI, TF, P, keys, p, dirty, dirty_list, n_dirty, buf_i, buf_f, n_out, park_t)
                 parked = parked or again
             # bring dependent instances up to date
@@ -429,44 +467,76 @@ def live(rows, TI, TF0, P0, keys, lt0, TF1, P1, lt1, switch, pid, age0, sex, log
             for q in range(n_dirty):
                 v = dirty_list[q]
                 dirty[v] = False
-                for k in range(TI[TI[H_dep_ptr] + v], TI[TI[H_dep_ptr] + v + 1]):
-                    mark[TI[TI[H_dep_inst] + k]] = True
+                for k in range(G[14][v], G[14][v + 1]):
+                    mark[G[15][k]] = True
             n_dirty = 0
             alive = V[TI[H_v_alive]] == 1 and V[TI[H_v_done]] == 0
             for i in range(NI):
                 if mark[i]:
                     mark[i] = False
-                    if i != fired and en[i]:
-                        E[i] -= _consumed(i, t, tref, h0, hb, a0, sx, lt, TI, TF)
+                    on = alive and _enabled(i, V, G)
+                    if i != fired:
+                        if not on and not en[i]:
+                            continue  # stays off: its budget waits, its tref is reset when it comes on
+                        if on and en[i] and _unchanged(i, V, ST, tref, hb, lh0, a0, lz, bm[0], bm[1], bm[2], G, F, TI, TF, P):
+                            continue  # the same hazard from tref on: its firing time stands
+                        if en[i]:
+                            E[i] -= _consumed(i, t, tref, h0, hb, a0, sx, lt, G)
                     tref[i] = t
-                    en[i] = alive and _enabled(i, V, TI, TF)
-                    _refresh(i, t, V, ST, E, tref, h0, hb, en, nxt, a0, sx, lz, bm[0], bm[1], bm[2], TI, TF, P, lt)
+                    en[i] = on
+                    _refresh(i, t, V, ST, E, tref, h0, hb, lh0, en, nxt, a0, sx, lz, bm[0], bm[1], bm[2], G, F, TI, TF, P, lt)
             if parked:
                 status[r] = STATUS_PARKED
                 # budgets of untouched instances stay valid from their own tref
+                if slot[r] < 0:
+                    slot[r] = n_store[0]
+                    n_store[0] += 1
+                row_f = store_f[slot[r]]
+                row_i = store_i[slot[r]]
+                for i in range(NI):
+                    row_f[i] = E[i]
+                    row_f[NI + i] = tref[i]
+                    row_i[i] = occ[i]
+                for j in range(NS):
+                    row_f[2 * NI + j] = ST[j]
                 break
     return n_out, rows.shape[0]
 
 
 @njit(cache=True, inline="always", _nrt=False)
-def _consumed(i, t, tref, h0, hb, a0, sx, lt, TI, TF):
-    if TI[TI[H_clock] + i] == 2:
+def _consumed(i, t, tref, h0, hb, a0, sx, lt, G):
+    if G[8][i] == 2:
         return _lt_integral(lt, sx, int(hb[i]), a0 + tref[i], a0 + t)
     return _gompertz_integral(h0[i], hb[i], t - tref[i])
 
 
 @njit(cache=True, inline="always", _nrt=False)
-def _refresh(i, t, V, ST, E, tref, h0, hb, en, nxt, a0, sx, lz, b0, b1, b2, TI, TF, P, lt):
+def _unchanged(i, V, ST, tref, hb, lh0, a0, lz, b0, b1, b2, G, F, TI, TF, P):
+    """Whether an enabled instance's hazard, evaluated in the new state at its ``tref``, is
+    the one in force (same log hazard and log slope, bit for bit: the same arithmetic on the
+    same inputs). Then its hazard is the same function of time from ``tref`` on and its
+    firing time need not be recomputed: an event usually changes a variable that only some
+    of its dependants' hazards or guards actually turn on (a guard that stays true, a
+    covariate of another leg's class). Life-table clocks: the same smoking status."""
+    if G[8][i] == 2:
+        return _smoking_status(V, TI, TF) == int(hb[i])
+    lh, b = _hazard(i, tref[i], V, ST, a0, b0, b1, b2, lz, G, F, TI, TF, P)
+    return lh == lh0[i] and b == hb[i]
+
+
+@njit(cache=True, inline="always", _nrt=False)
+def _refresh(i, t, V, ST, E, tref, h0, hb, lh0, en, nxt, a0, sx, lz, b0, b1, b2, G, F, TI, TF, P, lt):
     if not en[i]:
         nxt[i] = np.inf
         return
-    if TI[TI[H_clock] + i] == 2:
+    if G[8][i] == 2:
         status = _smoking_status(V, TI, TF)
         h0[i] = 1.0
         hb[i] = status
         nxt[i] = t + _lt_time(lt, sx, status, a0 + t, E[i])
         return
-    lh, b = _hazard(i, t, V, ST, a0, b0, b1, b2, lz, TI, TF, P)
+    lh, b = _hazard(i, t, V, ST, a0, b0, b1, b2, lz, G, F, TI, TF, P)
+    lh0[i] = lh
     h0[i] = math.exp(lh)
     hb[i] = b
     nxt[i] = t + _gompertz_time(h0[i], b, E[i])
@@ -700,10 +770,13 @@ def _leg_code(V, o, TI, TF):
 def _after_event(r, t, V, ST, C, TI, TF, P, keys, p, dirty, dirty_list, n_dirty, buf_i, buf_f, n_out, park_t):
     """Derived state after any event: each leg's CEAP class (logged when it changes), the
     person's worst class, the start of CVI in a leg, compression on crossing the threshold,
-    and referral for surgery."""
+    and referral for surgery. Also says whether it operated (unrationed surgery): only then
+    can a second pass change anything (a prescription is followed by the referral check
+    below in this same pass)."""
     parked = False
+    operated = False
     if V[TI[H_v_alive]] == 0 or V[TI[H_v_done]] == 1:
-        return n_dirty, n_out, parked
+        return n_dirty, n_out, parked, operated
     worst = 0
     ulcer_opened = False
     for leg in range(2):
@@ -737,9 +810,10 @@ def _after_event(r, t, V, ST, C, TI, TF, P, keys, p, dirty, dirty_list, n_dirty,
                 ST[TI[H_st_referred] + leg * TI[H_n_leg_stamps]] = t
                 n_out = _emit(buf_i, buf_f, n_out, r, t, leg, TI[H_k_surgery], TI[H_d_surgery_referred], np.nan)
                 if P[P_UNLIMITED] > 0:
+                    operated = True
                     n_dirty, n_out = _operate(leg, r, t, V, ST, TI, TF, P, dirty, dirty_list, n_dirty,
                                                             buf_i, buf_f, n_out)
                 else:
                     parked = True
                     park_t[r, leg] = t
-    return n_dirty, n_out, parked
+    return n_dirty, n_out, parked, operated

@@ -320,28 +320,25 @@ def run_compiled(
     sched = _schedules(spec, params, cohort, years, interventions)
     V, bmi = _initial_vars(compiled, params, cohort)
     NI = compiled.n_instances
-    ST = np.full((n, compiled.n_stamps), np.nan)
-    E = np.zeros((n, NI))
-    tref = np.zeros((n, NI))
-    occ = np.zeros((n, NI), np.int64)
     C = np.zeros((n, K.N_C), np.int64)
     tnow = float(params.simulation.history_start_age.value) - age0
     started = np.zeros(n, np.bool_)
     status = np.zeros(n, np.int64)
     park_t = np.full((n, 2), np.nan)
+    slot = np.full(n, -1, np.int64)
     live = K.live
     args = [TI, TF0, P0, keys, lt0, TF1, P1, lt1, params_followup is not None, pid, age0, sex, logz, sched,
-            bmi_change, V, ST, E, tref, occ, C, tnow, bmi, started, status, park_t, *_scratch(NI, compiled.n_vars)]
+            bmi_change, V, C, tnow, bmi, started, status, park_t, slot, *_scratch(NI, compiled.n_vars, compiled.n_stamps)]
     # room for 64 rows a person (a default life writes about 40); pages never written are
     # never resident, so the generous size costs address space only and the buffer rarely grows
-    buf = _Buffer(2 * K.PERSON_ROOM + 64 * n)
+    buf = _Buffer(2 * K.PERSON_ROOM + 64 * n, 0 if unlimited else max(64, n // 32), NI, compiled.n_stamps)
     for lo in range(0, n, BATCH):
         buf.live(live, np.arange(lo, min(n, lo + BATCH), dtype=np.int64), args)
         if callback is not None:
             callback(min(n, lo + BATCH), n)
     if not unlimited:
         _queue(compiled, params, n, live, args, buf, ops)
-    del args, E, tref, occ, ST, sched, C  # the engine's state, but V, is not needed from here
+    del args, sched, C  # the engine's state, but V, is not needed from here
     events = _event_frame(compiled, buf.i[: buf.n], buf.f[: buf.n], pid, age0)
     del buf
     persons = _persons(compiled, cohort, V, events)
@@ -354,17 +351,39 @@ def run_compiled(
 
 
 def _persons(compiled: CompiledModel, cohort: pd.DataFrame, V: np.ndarray, events: pd.DataFrame) -> pd.DataFrame:
-    """The cohort columns followed by each person's outcome at the end (both legs summarised)."""
+    """The cohort columns followed by each person's outcome at the end (both legs summarised).
+
+    ``events`` holds each person's rows together, in the order they happened (both engines
+    write it so). The last baseline CEAP, exit and death of each person are found from the
+    categorical codes, without comparing strings row by row.
+    """
     persons = cohort.reset_index(drop=True).copy()
+
     def both(name: str) -> np.ndarray:
         return V[:, [compiled.var(name, 0), compiled.var(name, 1)]]
-    pid = persons["person_id"].to_numpy(np.int64)
-    pos = pd.Index(pid)
-    kind = events["event"].to_numpy()
-    leg = events["leg"].to_numpy()
-    person_ceap = events[(kind == "ceap") & (leg == "")]
-    base = person_ceap[person_ceap["t"] <= 0].drop_duplicates("person_id", keep="last").set_index("person_id")["detail"]
-    persons["ceap_baseline"] = _present(base.reindex(pos).astype(object).fillna("C0").to_numpy())
+
+    pos = pd.Index(persons["person_id"].to_numpy(np.int64))
+    who = events["person_id"].to_numpy(np.int64)
+    kind = events["event"].cat.codes.to_numpy()
+    detail = events["detail"]
+
+    def last(mask: np.ndarray, column: np.ndarray) -> np.ndarray:
+        """Each person's value of ``column`` at their last row in ``mask`` (NaN/None when none)."""
+        idx = np.flatnonzero(mask)
+        if idx.size:
+            idx = idx[np.append(who[idx[1:]] != who[idx[:-1]], True)]
+        at = pos.get_indexer(who[idx])
+        out = np.full(len(pos), np.nan, dtype=np.float64 if column.dtype.kind == "f" else object)
+        out[at] = column[idx]
+        return out
+
+    names = detail.cat.categories.to_numpy(object)
+    dcode = detail.cat.codes.to_numpy()
+    row_detail = names.take(dcode)  # object references into the categories, no new strings
+    person_ceap = (kind == EVENT_KINDS.index("ceap")) & (events["leg"].cat.codes.to_numpy() == 0)
+    base = last(person_ceap & (events["t"].to_numpy() <= 0), row_detail)
+    base[pd.isna(base)] = "C0"
+    persons["ceap_baseline"] = _present(base)
     persons["ceap_final"] = _present(np.array([f"C{c}" for c in range(7)], dtype=object)[V[:, compiled.var("worst_class")]])
     persons["superficial_reflux"] = both("superficial_reflux").max(axis=1) == 1
     persons["deep_reflux"] = both("deep_reflux").max(axis=1) == 1
@@ -374,12 +393,15 @@ def _persons(compiled: CompiledModel, cohort: pd.DataFrame, V: np.ndarray, event
     persons["dvt_count"] = both("dvt_count").sum(axis=1).astype(np.int16)
     persons["surgeries"] = (both("surgery_done").sum(axis=1)).astype(np.int16)
     persons["alive"] = V[:, compiled.var("alive")] == 1
-    ex = events[kind == "exit"].drop_duplicates("person_id", keep="last").set_index("person_id")
-    persons["exit_age"] = ex["age"].reindex(pos).to_numpy()
-    persons["exit_reason"] = _present(ex["detail"].astype(object).reindex(pos).to_numpy())
-    de = events[kind == "death"].drop_duplicates("person_id", keep="last").set_index("person_id")
-    persons["death_age"] = de["age"].reindex(pos).to_numpy()
-    persons["death_cause"] = _present(de["detail"].astype(object).reindex(pos).fillna("").to_numpy())
+    age = events["age"].to_numpy(np.float64)
+    exits = kind == EVENT_KINDS.index("exit")
+    persons["exit_age"] = last(exits, age)
+    persons["exit_reason"] = _present(last(exits, row_detail))
+    deaths = kind == EVENT_KINDS.index("death")
+    persons["death_age"] = last(deaths, age)
+    cause = last(deaths, row_detail)
+    cause[pd.isna(cause)] = ""
+    persons["death_cause"] = _present(cause)
     return persons
 
 
@@ -388,33 +410,42 @@ def _present(values: np.ndarray) -> pd.Categorical:
     return pd.Categorical(values, categories=sorted(set(values.tolist())))
 
 
-def _scratch(n_inst: int, n_vars: int) -> list[np.ndarray]:
+def _scratch(n_inst: int, n_vars: int, n_stamps: int) -> list[np.ndarray]:
     """The kernel's working arrays for one person (made here: the kernel allocates nothing).
 
-    Hazard at ``tref`` and its log slope, enabled, next firing time and marks by instance;
-    changed-variable flags and list (the last variable stands for BMI).
+    Hazard at ``tref``, its log slope and its log, enabled, next firing time and marks by instance;
+    changed-variable flags and list (the last variable stands for BMI); the running person's
+    budgets, their times, occurrences by instance, and stamps.
     """
-    return [np.zeros(n_inst), np.zeros(n_inst), np.zeros(n_inst, np.bool_), np.full(n_inst, np.inf),
-            np.zeros(n_vars + 1, np.bool_), np.empty(4 * (n_vars + 1), np.int64), np.zeros(n_inst, np.bool_)]
+    return [np.zeros(n_inst), np.zeros(n_inst), np.zeros(n_inst), np.zeros(n_inst, np.bool_), np.full(n_inst, np.inf),
+            np.zeros(n_vars + 1, np.bool_), np.empty(4 * (n_vars + 1), np.int64), np.zeros(n_inst, np.bool_),
+            np.zeros(n_inst), np.zeros(n_inst), np.zeros(n_inst, np.int64), np.full(n_stamps, np.nan)]
 
 
 class _Buffer:
-    """The event rows of a run (int32 columns: row, leg, kind, detail; float: t, value), grown here."""
+    """The event rows of a run (int32 columns: row, leg, kind, detail; float: t, value) and the
+    store of parked persons' clocks (see :func:`cvirisk.sim.compiled.kernel.live`), grown here."""
 
-    def __init__(self, rows: int) -> None:
+    def __init__(self, rows: int, parked: int, n_inst: int, n_stamps: int) -> None:
         self.i = np.empty((rows, 4), np.int32)
         self.f = np.empty((rows, 2), np.float64)
         self.n = 0
+        self.store_f = np.empty((max(parked, 1), 2 * n_inst + n_stamps))
+        self.store_i = np.empty((max(parked, 1), n_inst), np.int64)
+        self.n_store = np.zeros(1, np.int64)
 
     def live(self, live, rows: np.ndarray, args: list) -> None:
-        """Live ``rows``, doubling the buffers whenever the kernel stops for room."""
+        """Live ``rows``, doubling the buffers or the store whenever the kernel stops for room."""
         while rows.size:
-            self.n, done = live(rows, *args, self.i, self.f, self.n)
+            self.n, done = live(rows, *args, self.store_f, self.store_i, self.n_store, self.i, self.f, self.n)
             rows = rows[done:]
-            if rows.size:
+            if rows.size and self.n + K.PERSON_ROOM > self.i.shape[0]:
                 grow = max(self.i.shape[0], 2 * K.PERSON_ROOM)
                 self.i = np.concatenate([self.i, np.empty((grow, 4), np.int32)])
                 self.f = np.concatenate([self.f, np.empty((grow, 2), np.float64)])
+            if rows.size and self.n_store[0] >= self.store_f.shape[0]:
+                self.store_f = np.concatenate([self.store_f, np.empty_like(self.store_f)])
+                self.store_i = np.concatenate([self.store_i, np.empty_like(self.store_i)])
 
 
 def catchments(params, pid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -431,7 +462,7 @@ def catchments(params, pid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _queue(compiled, params, n, live, args, buf, ops):
     """Resolve each catchment's waiting list in time order (see the module notes)."""
-    pid, sched, status, park_t = args[9], args[13], args[24], args[25]
+    pid, sched, status, park_t = args[9], args[13], args[20], args[21]
     theatres = int(params.care.surgery_theatres.value)
     which, persons = catchments(params, pid)
     # operations per year of a catchment: ops per 100,000 times its persons; each list holds
@@ -489,12 +520,18 @@ def _event_frame(compiled: CompiledModel, bi: np.ndarray, bf: np.ndarray, pid: n
     recode = np.full(len(names), -1, np.int16 if len(by_name) > 127 else np.int8)
     recode[by_name] = np.arange(len(by_name))
     details = pd.Categorical.from_codes(recode[col(bi[:, 3])], categories=pd.Index(names[by_name], dtype=object))
+    # each column is made once in its final dtype (a temporary of 4 million rows costs its
+    # page faults again: about a tenth of a second per 100,000 persons on this machine)
+    age = age0[rows]
+    age += t
+    leg = np.add(col(bi[:, 1]), 1, out=np.empty(len(rows), np.int8), casting="unsafe")
+    kind = col(bi[:, 2]).astype(np.int8)
     return pd.DataFrame({
         "person_id": pid[rows],
-        "age": age0[rows] + t,
+        "age": age,
         "t": t,
-        "leg": pd.Categorical.from_codes(col(bi[:, 1]) + 1, categories=list(LEG_NAMES)),
-        "event": pd.Categorical.from_codes(col(bi[:, 2]), categories=list(EVENT_KINDS)),
+        "leg": pd.Categorical.from_codes(leg, categories=list(LEG_NAMES)),
+        "event": pd.Categorical.from_codes(kind, categories=list(EVENT_KINDS)),
         "detail": details,
         "value": col(bf[:, 1]),
     }, copy=False)  # fresh arrays: consolidating them into blocks would copy 100 MB per 100,000 persons
