@@ -6,7 +6,9 @@ drawn from its own counter-based stream (``transition.<id>.<leg>``, occurrence `
 time ``tref`` the budget was last brought up to date, and the Gompertz hazard in force since
 then (``h0`` at ``tref`` and log slope ``b``), so its firing time is closed form. After an
 event only the instances whose guard or hazard reads a variable the event changed are
-brought up to date and recomputed (dependency lists from the compiled model). Scheduled,
+brought up to date and recomputed (dependency lists from the compiled model), except those
+that stay disabled and those whose hazard, evaluated in the new state, is unchanged (see
+``_unchanged``): about a third of the marked instances on the default model. Scheduled,
 deterministic events (history start, baseline, retirement, a scenario's intervention, a
 theatre slot) come from a per-person table of times and win ties.
 
