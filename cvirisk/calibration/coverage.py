@@ -104,7 +104,7 @@ def coverage_check(
             simulate=simulate,
             progress=False,
         )
-        parts = particles(history, priors)
+        parts = particles(history, priors, scale=cfg.scale)
         eps = float(history.get_all_populations()["epsilon"].iloc[-1])
         for p in priors:
             lo, hi = weighted_quantile(

@@ -11,6 +11,7 @@ Examples::
 from __future__ import annotations
 
 import argparse
+import math
 import shlex
 import sys
 from pathlib import Path
@@ -116,6 +117,11 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     )
     b.add_argument("--free", type=_key_list, default=(), metavar="KEY,KEY",
                    help="calibrate only these parameters (dotted keys; default every one with a prior)")  # fmt: skip
+    b.add_argument("--kernel-scaling", type=_positive_float, default=2.0,
+                   help="factor on the covariance of the ABC proposal kernel (pyabc's multivariate normal with "
+                        "Silverman's bandwidth); default 2, measured in cvirisk/calibration/bayes.py")  # fmt: skip
+    b.add_argument("--epsilon-quantile", type=_fraction, default=0.5,
+                   help="each generation's epsilon: this quantile of the last generation's distances (default 0.5)")  # fmt: skip
     b.add_argument("--workers", type=positive_int, default=2, help="local processes (default 2)")
     b.add_argument(
         "--scheduler",
@@ -165,6 +171,16 @@ def _seed_list(text: str) -> tuple[int, ...]:
     return seeds
 
 
+def _positive_float(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        v = float("nan")
+    if not (math.isfinite(v) and v > 0):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number")
+    return v
+
+
 def _fraction(text: str) -> float:
     try:
         v = float(text)
@@ -188,7 +204,9 @@ def _command(args: argparse.Namespace) -> str:
         parts += ["--bayes", "--population", str(args.population), "--generations", str(args.generations),
                   "--abc-n", str(args.abc_n), "--max-evaluations", str(args.max_evaluations),
                   "--min-acceptance", str(args.min_acceptance), "--draws", str(args.draws),
-                  "--ppc-draws", str(args.ppc_draws), "--workers", str(args.workers)]  # fmt: skip
+                  "--ppc-draws", str(args.ppc_draws), "--kernel-scaling", f"{args.kernel_scaling:g}",
+                  "--epsilon-quantile", str(args.epsilon_quantile),
+                  "--workers", str(args.workers)]  # fmt: skip
         if args.free:
             parts += ["--free", ",".join(args.free)]
         if args.posterior_out:
@@ -271,7 +289,8 @@ def _run_bayes(args: argparse.Namespace) -> int:
     params = load_params_from_args(args)
     config = ABCConfig(population_size=args.population, generations=args.generations, n=args.abc_n, seed=args.seed,
                        min_acceptance=args.min_acceptance, max_evaluations=args.max_evaluations, draws=args.draws,
-                       engine=args.engine, keys=tuple(args.free))  # fmt: skip
+                       engine=args.engine, keys=tuple(args.free), scaling=args.kernel_scaling,
+                       alpha=args.epsilon_quantile)  # fmt: skip
     from cvirisk.calibration.bayes import declared_priors, fitted_targets
 
     declared_priors(
