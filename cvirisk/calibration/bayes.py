@@ -696,3 +696,49 @@ def posterior_point(posterior: Posterior) -> dict[str, float]:
         out[k] = float(10 ** np.mean(np.log10(v))) if kinds.get(k, "loguniform") == "loguniform" and (v > 0).all() \
             else float(np.mean(v))  # fmt: skip
     return out
+
+
+POINT_SOURCE = "posterior mean of the Bayesian calibration (cvirisk/calibration/posterior); "
+
+
+def write_point_defaults(yaml_path: str | os.PathLike[str], values: dict[str, float], digits: int = 4) -> list[str]:
+    """Write ``values`` (dotted key -> value) into a parameter file as the leaves' point values.
+
+    Edits the text in place, line by line, so the file's layout and comments stay (a YAML
+    round trip would reflow them): each leaf ``name: {value: ..., source: "..."}`` found by its
+    dotted path (from the indentation) gets the value to ``digits`` significant digits
+    (positional, never an exponent, which YAML 1.1 would read as a string) and a source that
+    starts with :data:`POINT_SOURCE`. Returns the keys written; raises ``ParameterError`` for a
+    key it did not find.
+    """
+    import re
+
+    path = Path(yaml_path)
+    lines = path.read_text().splitlines(keepends=True)
+    stack: list[tuple[int, str]] = []
+    done = []
+    for i, line in enumerate(lines):
+        m = re.match(r"^(\s*)([A-Za-z0-9_]+):", line)
+        if not m:
+            continue
+        indent = len(m.group(1))
+        while stack and stack[-1][0] >= indent:
+            stack.pop()
+        stack.append((indent, m.group(2)))
+        key = ".".join(n for _, n in stack)
+        if key not in values:
+            continue
+        text = np.format_float_positional(float(values[key]), precision=digits, unique=False, fractional=False, trim="-")
+        new, k = re.subn(r"\{value: [^,]+, source: \"", lambda _m, v=text: f'{{value: {v}, source: "', line, count=1)
+        if k != 1:
+            raise ParameterError(f"{path}: {key}: expected '{{value: ..., source: \"...\"' on line {i + 1}")
+        head = f'source: "{POINT_SOURCE}'
+        if head not in new:
+            new = new.replace('source: "', head, 1)
+        lines[i] = new
+        done.append(key)
+    missing = [k for k in values if k not in done]
+    if missing:
+        raise ParameterError(f"{path}: {missing[0]}: no such leaf")
+    path.write_text("".join(lines))
+    return done

@@ -62,3 +62,22 @@ def test_bad_kernel_scaling_exits_2_with_one_line(tmp_path, capsys, monkeypatch)
         cli.main(["calibrate", "--bayes", "--kernel-scaling", "0", "--out", str(tmp_path)])
     err = capsys.readouterr().err
     assert exc.value.code == 2 and err.count("\n") == 1 and "--kernel-scaling" in err
+
+
+def test_point_defaults_are_written_into_the_parameter_file_with_their_source(tmp_path):
+    import shutil
+
+    from cvirisk.calibration.bayes import POINT_SOURCE, write_point_defaults
+    from cvirisk.params import get_value
+    from cvirisk.params.loader import defaults_path
+
+    f = tmp_path / "cvirisk.yaml"
+    shutil.copy(defaults_path(), f)
+    hr = "natural_history.transitions.varicose_veins.hazard_ratios.superficial_reflux"
+    pig = "natural_history.transitions.pigmentation.rate_per_year"
+    write_point_defaults(f, {hr: 7.123456, pig: 0.000412678})
+    p = load_params(f)
+    assert get_value(p, hr) == 7.123 and get_value(p, pig) == 0.0004127
+    assert f.read_text().count(POINT_SOURCE) == defaults_path().read_text().count(POINT_SOURCE) + 1
+    with pytest.raises(Exception, match="no such leaf"):
+        write_point_defaults(f, {"natural_history.transitions.nope.rate_per_year": 1.0})
