@@ -343,14 +343,14 @@ def _smoking_status(V, TI, TF):
 def live(rows, TI, TF0, P0, keys, lt0, TF1, P1, lt1, switch, pid, age0, sex, logz, sched, bmi_change,
          V_all, C_all, tnow, bmi_state, started, status, park_t, slot,
          h0, hb, lh0, en, nxt, dirty, dirty_list, mark, E, tref, occ, ST, store_f, store_i, n_store,
-         buf_i, buf_f, n_out):
+         buf_r, buf_c, buf_f, n_out):
     """Live persons ``rows`` (resuming parked ones) until each is done or parks again.
 
     The numbers (``TF``, ``P``, ``lt``) are ``*0`` throughout, or with ``switch`` ``*0`` before
     the baseline and ``*1`` from it (a scenario that changes parameters for follow-up only):
     at ``t = 0`` every budget is brought up to date under the old numbers and every hazard is
-    recomputed under the new ones. Event rows go to ``buf_i`` (row, leg, kind, detail) and
-    ``buf_f`` (t, value) from ``n_out`` on. A person starts only while :data:`PERSON_ROOM` rows
+    recomputed under the new ones. Event rows go to ``buf_r`` (row), ``buf_c`` (leg + 1, kind,
+    detail) and ``buf_f`` (t, value) from ``n_out`` on. A person starts only while :data:`PERSON_ROOM` rows
     are free, so the buffers never grow here (no arrays are passed back and forth between the
     compiled functions); returns the new count and how many of ``rows`` were lived, and the
     caller grows the buffers and calls again with the rest.
@@ -364,7 +364,7 @@ def live(rows, TI, TF0, P0, keys, lt0, TF1, P1, lt1, switch, pid, age0, sex, log
     """
     NI = TI[H_n_inst]
     K = sched.shape[1]
-    cap = buf_i.shape[0]
+    cap = buf_r.shape[0]
     NS = ST.shape[0]
     G = _int_views(TI)
     for k_row in range(rows.shape[0]):
@@ -446,7 +446,7 @@ def live(rows, TI, TF0, P0, keys, lt0, TF1, P1, lt1, switch, pid, age0, sex, log
                 sched[r, k_best] = np.inf
                 n_dirty, n_out = _fire_schedule(
                     k_best, r, t, V, ST, C, bm, bmi_change[r], TI, TF, P, keys, p, dirty, dirty_list,
-                    n_dirty, buf_i, buf_f, n_out)
+                    n_dirty, buf_r, buf_c, buf_f, n_out)
                 fired = -1
             else:
                 t = t_best
@@ -455,13 +455,13 @@ def live(rows, TI, TF0, P0, keys, lt0, TF1, P1, lt1, switch, pid, age0, sex, log
                 E[fired] = -math.log(uniform(keys[G[16][fired]], p, occ[fired]))
                 tref[fired] = t
                 n_dirty, n_out = _fire_transition(
-                    fired, r, t, V, ST, C, TI, TF, P, keys, p, a0, dirty, dirty_list, n_dirty, buf_i, buf_f, n_out)
+                    fired, r, t, V, ST, C, TI, TF, P, keys, p, a0, dirty, dirty_list, n_dirty, buf_r, buf_c, buf_f, n_out)
             tnow[r] = t
             n_dirty, n_out, parked, operated = _after_event(
-                r, t, V, ST, C, TI, TF, P, keys, p, dirty, dirty_list, n_dirty, buf_i, buf_f, n_out, park_t)
+                r, t, V, ST, C, TI, TF, P, keys, p, dirty, dirty_list, n_dirty, buf_r, buf_c, buf_f, n_out, park_t)
             if operated:  # an operation (unrationed surgery) changes the leg's class at once
                 n_dirty, n_out, again, operated = _after_event(
-                    r, t, V, ST, C, TI, TF, P, keys, p, dirty, dirty_list, n_dirty, buf_i, buf_f, n_out, park_t)
+                    r, t, V, ST, C, TI, TF, P, keys, p, dirty, dirty_list, n_dirty, buf_r, buf_c, buf_f, n_out, park_t)
                 parked = parked or again
             # bring dependent instances up to date
             if fired >= 0:
@@ -560,14 +560,17 @@ def _set(V, v, value, vmax, dirty, dirty_list, n_dirty):
 
 
 @njit(cache=True, inline="always", _nrt=False)
-def _emit(buf_i, buf_f, n, r, t, leg, kind, detail, value):
-    """Write one event row at ``n`` (the caller keeps room: see ``live``); returns ``n + 1``."""
-    buf_i[n, 0] = r
-    buf_i[n, 1] = leg
-    buf_i[n, 2] = kind
-    buf_i[n, 3] = detail
-    buf_f[n, 0] = t
-    buf_f[n, 1] = value
+def _emit(buf_r, buf_c, buf_f, n, r, t, leg, kind, detail, value):
+    """Write one event row at ``n`` (the caller keeps room: see ``live``); returns ``n + 1``.
+
+    The buffers are column-major (``buf_c[column, row]``), each column a contiguous run the
+    event table uses as it is (the codes are those of its categoricals: leg + 1)."""
+    buf_r[n] = r
+    buf_c[0, n] = leg + 1
+    buf_c[1, n] = kind
+    buf_c[2, n] = detail
+    buf_f[0, n] = t
+    buf_f[1, n] = value
     return n + 1
 
 
@@ -587,19 +590,19 @@ def _apply(lo, hi, h_kind, h_var, h_val, V, ST, t, TI, TF, dirty, dirty_list, n_
 
 
 @njit(cache=True, _nrt=False)
-def _fire_transition(i, r, t, V, ST, C, TI, TF, P, keys, p, a0, dirty, dirty_list, n_dirty, buf_i, buf_f, n_out):
+def _fire_transition(i, r, t, V, ST, C, TI, TF, P, keys, p, a0, dirty, dirty_list, n_dirty, buf_r, buf_c, buf_f, n_out):
     leg = TI[TI[H_leg] + i]
     n_dirty = _apply(TI[TI[H_e_ptr] + i], TI[TI[H_e_ptr] + i + 1], H_e_kind, H_e_var, H_e_val, V, ST, t, TI, TF, dirty, dirty_list, n_dirty)
     if TI[TI[H_em_kind] + i] >= 0:
         val = np.nan if TI[TI[H_em_value] + i] < 0 else float(V[TI[TI[H_em_value] + i]])
-        n_out = _emit(buf_i, buf_f, n_out, r, t, leg, TI[TI[H_em_kind] + i], TI[TI[H_em_detail] + i], val)
+        n_out = _emit(buf_r, buf_c, buf_f, n_out, r, t, leg, TI[TI[H_em_kind] + i], TI[TI[H_em_detail] + i], val)
     hook = TI[TI[H_hook] + i]
     if hook == 1:  # dvt
         n_dirty, n_out = _dvt(leg, r, t, V, ST, C, TI, TF, P, keys, p, dirty, dirty_list, n_dirty,
-                                            buf_i, buf_f, n_out)
+                                            buf_r, buf_c, buf_f, n_out)
     elif hook == 2:  # duplex
         n_dirty, n_out = _duplex(r, t, V, C, TI, TF, P, keys, p, dirty, dirty_list, n_dirty,
-                                               buf_i, buf_f, n_out)
+                                               buf_r, buf_c, buf_f, n_out)
     elif hook == 3:  # radiograph
         o = TI[H_leg_offset] + leg * TI[H_n_leg_vars]
         c = V[o + TI[H_lv_calcification]]
@@ -609,53 +612,53 @@ def _fire_transition(i, r, t, V, ST, C, TI, TF, P, keys, p, a0, dirty, dirty_lis
             d = TI[TI[H_d_calc] + 4]
         else:
             d = TI[TI[H_d_calc] + 0]
-        n_out = _emit(buf_i, buf_f, n_out, r, t, leg, TI[H_k_radiograph], d, np.nan)
+        n_out = _emit(buf_r, buf_c, buf_f, n_out, r, t, leg, TI[H_k_radiograph], d, np.nan)
         if V[o + TI[H_lv_periostitis]] == 1:
-            n_out = _emit(buf_i, buf_f, n_out, r, t, leg, TI[H_k_radiograph], TI[TI[H_d_calc] + 5], np.nan)
+            n_out = _emit(buf_r, buf_c, buf_f, n_out, r, t, leg, TI[H_k_radiograph], TI[TI[H_d_calc] + 5], np.nan)
     elif hook == 4:  # death
-        n_out = _die(r, t, V, TI, TF, buf_i, buf_f, n_out)
+        n_out = _die(r, t, V, TI, TF, buf_r, buf_c, buf_f, n_out)
     return n_dirty, n_out
 
 
 @njit(cache=True, inline="always", _nrt=False)
-def _die(r, t, V, TI, TF, buf_i, buf_f, n_out):
+def _die(r, t, V, TI, TF, buf_r, buf_c, buf_f, n_out):
     V[TI[H_v_alive]] = 0
     V[TI[H_v_done]] = 1
-    return _emit(buf_i, buf_f, n_out, r, t, -1, TI[H_k_exit], TI[H_d_exit_death], np.nan)
+    return _emit(buf_r, buf_c, buf_f, n_out, r, t, -1, TI[H_k_exit], TI[H_d_exit_death], np.nan)
 
 
 @njit(cache=True, _nrt=False)
-def _dvt(leg, r, t, V, ST, C, TI, TF, P, keys, p, dirty, dirty_list, n_dirty, buf_i, buf_f, n_out):
+def _dvt(leg, r, t, V, ST, C, TI, TF, P, keys, p, dirty, dirty_list, n_dirty, buf_r, buf_c, buf_f, n_out):
     occ = C[C_DVT]
     C[C_DVT] += 1
     o = TI[H_leg_offset] + leg * TI[H_n_leg_vars]
     if uniform(keys[K_PE], p, occ) < P[P_PE]:
         fatal = V[TI[H_v_followup]] == 1 and uniform(keys[K_PE_FATAL], p, occ) < P[P_PE_FATAL]
-        n_out = _emit(buf_i, buf_f, n_out, r, t, -1, TI[H_k_pe], TI[H_d_pe_fatal] if fatal else TI[H_d_pe_nonfatal], np.nan)
+        n_out = _emit(buf_r, buf_c, buf_f, n_out, r, t, -1, TI[H_k_pe], TI[H_d_pe_fatal] if fatal else TI[H_d_pe_nonfatal], np.nan)
         if fatal:
-            n_out = _emit(buf_i, buf_f, n_out, r, t, -1, TI[H_k_death], TI[H_d_death_pe], np.nan)
-            n_out = _die(r, t, V, TI, TF, buf_i, buf_f, n_out)
+            n_out = _emit(buf_r, buf_c, buf_f, n_out, r, t, -1, TI[H_k_death], TI[H_d_death_pe], np.nan)
+            n_out = _die(r, t, V, TI, TF, buf_r, buf_c, buf_f, n_out)
             return n_dirty, n_out
     if V[o + TI[H_lv_deep]] == 0 and V[o + TI[H_lv_pts]] == 0 and uniform(keys[K_PTS], p, occ) < P[P_PTS]:
         n_dirty = _set(V, o + TI[H_lv_pts], 1, 1, dirty, dirty_list, n_dirty)
         if uniform(keys[K_OBSTR], p, occ) < P[P_OBSTR]:
             n_dirty = _set(V, o + TI[H_avp_obs], 1, 1, dirty, dirty_list, n_dirty)
-            n_out = _emit(buf_i, buf_f, n_out, r, t, leg, TI[H_k_finding], TI[H_d_obstruction], np.nan)
+            n_out = _emit(buf_r, buf_c, buf_f, n_out, r, t, leg, TI[H_k_finding], TI[H_d_obstruction], np.nan)
     return n_dirty, n_out
 
 
 @njit(cache=True, _nrt=False)
-def _prescribe(r, t, V, C, TI, TF, P, keys, p, dirty, dirty_list, n_dirty, buf_i, buf_f, n_out):
+def _prescribe(r, t, V, C, TI, TF, P, keys, p, dirty, dirty_list, n_dirty, buf_r, buf_c, buf_f, n_out):
     u = uniform(keys[K_ADHERE], p, C[C_PRESCRIPTIONS])
     C[C_PRESCRIPTIONS] += 1
     if u < P[P_ADHERE]:
         n_dirty = _set(V, TI[H_v_compression], 1, 1, dirty, dirty_list, n_dirty)
-        n_out = _emit(buf_i, buf_f, n_out, r, t, -1, TI[H_k_compression], TI[H_d_comp_start], np.nan)
+        n_out = _emit(buf_r, buf_c, buf_f, n_out, r, t, -1, TI[H_k_compression], TI[H_d_comp_start], np.nan)
     return n_dirty, n_out
 
 
 @njit(cache=True, _nrt=False)
-def _duplex(r, t, V, C, TI, TF, P, keys, p, dirty, dirty_list, n_dirty, buf_i, buf_f, n_out):
+def _duplex(r, t, V, C, TI, TF, P, keys, p, dirty, dirty_list, n_dirty, buf_r, buf_c, buf_f, n_out):
     occ = C[C_PRESENTATIONS]
     C[C_PRESENTATIONS] += 1
     positive_any = False
@@ -668,22 +671,22 @@ def _duplex(r, t, V, C, TI, TF, P, keys, p, dirty, dirty_list, n_dirty, buf_i, b
             d = TI[TI[H_d_duplex] + 0] if positive else TI[TI[H_d_duplex] + 1]
         else:
             d = TI[TI[H_d_duplex] + 3] if positive else TI[TI[H_d_duplex] + 2]
-        n_out = _emit(buf_i, buf_f, n_out, r, t, leg, TI[H_k_diagnosis], d, np.nan)
+        n_out = _emit(buf_r, buf_c, buf_f, n_out, r, t, leg, TI[H_k_diagnosis], d, np.nan)
         positive_any = positive_any or positive
     n_dirty = _set(V, TI[H_v_diagnosed], 2 if positive_any else 1, 2, dirty, dirty_list, n_dirty)
     if positive_any and V[TI[H_v_worst]] >= P[P_COMP_MIN] and V[TI[H_v_compression]] == 0:
         n_dirty, n_out = _prescribe(r, t, V, C, TI, TF, P, keys, p, dirty, dirty_list, n_dirty,
-                                                  buf_i, buf_f, n_out)
+                                                  buf_r, buf_c, buf_f, n_out)
     return n_dirty, n_out
 
 
 @njit(cache=True, _nrt=False)
-def _operate(leg, r, t, V, ST, TI, TF, P, dirty, dirty_list, n_dirty, buf_i, buf_f, n_out):
+def _operate(leg, r, t, V, ST, TI, TF, P, dirty, dirty_list, n_dirty, buf_r, buf_c, buf_f, n_out):
     o = TI[H_leg_offset] + leg * TI[H_n_leg_vars]
     if V[o + TI[H_lv_referred]] == 0:
         return n_dirty, n_out
     wait = t - ST[TI[H_st_referred] + leg * TI[H_n_leg_stamps]]
-    n_out = _emit(buf_i, buf_f, n_out, r, t, leg, TI[H_k_surgery], TI[H_d_surgery_done], wait)
+    n_out = _emit(buf_r, buf_c, buf_f, n_out, r, t, leg, TI[H_k_surgery], TI[H_d_surgery_done], wait)
     n_dirty = _set(V, o + TI[H_lv_referred], 0, 1, dirty, dirty_list, n_dirty)
     n_dirty = _set(V, o + TI[H_lv_surgery_done], 1, 1, dirty, dirty_list, n_dirty)
     n_dirty = _set(V, o + TI[H_avp_sup], 0, 1, dirty, dirty_list, n_dirty)
@@ -696,7 +699,7 @@ def _operate(leg, r, t, V, ST, TI, TF, P, dirty, dirty_list, n_dirty, buf_i, buf
 
 @njit(cache=True, _nrt=False)
 def _fire_schedule(k, r, t, V, ST, C, bmi, bmi_change, TI, TF, P, keys, p, dirty, dirty_list, n_dirty,
-                   buf_i, buf_f, n_out):
+                   buf_r, buf_c, buf_f, n_out):
     for g in range(TI[TI[H_s_g_ptr] + k], TI[TI[H_s_g_ptr] + k + 1]):
         if not _check(V[TI[TI[H_s_g_var] + g]], TI[TI[H_s_g_op] + g], TI[TI[H_s_g_val] + g]):
             return n_dirty, n_out
@@ -719,7 +722,7 @@ def _fire_schedule(k, r, t, V, ST, C, bmi, bmi_change, TI, TF, P, keys, p, dirty
             dirty_list[n_dirty] = dirty.shape[0] - 1
             n_dirty += 1
     if TI[TI[H_s_em_kind] + k] >= 0:
-        n_out = _emit(buf_i, buf_f, n_out, r, t, leg, TI[TI[H_s_em_kind] + k], TI[TI[H_s_em_detail] + k], value)
+        n_out = _emit(buf_r, buf_c, buf_f, n_out, r, t, leg, TI[TI[H_s_em_kind] + k], TI[TI[H_s_em_detail] + k], value)
     if hook == 1:  # history_start: congenital absence of valves
         if V[TI[H_v_congenital_person]] == 1:
             for lg in range(2):
@@ -728,21 +731,21 @@ def _fire_schedule(k, r, t, V, ST, C, bmi, bmi_change, TI, TF, P, keys, p, dirty
                 n_dirty = _set(V, o + TI[H_avp_sup], 1, 1, dirty, dirty_list, n_dirty)
                 n_dirty = _set(V, o + TI[H_avp_deep], 1, 1, dirty, dirty_list, n_dirty)
                 n_dirty = _set(V, o + TI[H_avp_seg], 2, 6, dirty, dirty_list, n_dirty)
-                n_out = _emit(buf_i, buf_f, n_out, r, t, lg, TI[H_k_valve], TI[H_d_congenital], np.nan)
+                n_out = _emit(buf_r, buf_c, buf_f, n_out, r, t, lg, TI[H_k_valve], TI[H_d_congenital], np.nan)
     elif hook == 2:  # prior_dvt: the cohort's DVT, in a leg chosen by its own stream
         lg = 0 if uniform(keys[K_PRIOR_LEG], p, 0) < 0.5 else 1
         o = TI[H_leg_offset] + lg * TI[H_n_leg_vars]
-        n_out = _emit(buf_i, buf_f, n_out, r, t, lg, TI[H_k_dvt], TI[H_d_dvt_prior], np.nan)
+        n_out = _emit(buf_r, buf_c, buf_f, n_out, r, t, lg, TI[H_k_dvt], TI[H_d_dvt_prior], np.nan)
         n_dirty = _set(V, o + TI[H_lv_dvt_count], V[o + TI[H_lv_dvt_count]] + 1, 20, dirty, dirty_list, n_dirty)
         n_dirty = _set(V, TI[H_v_prior_dvt], 1, 1, dirty, dirty_list, n_dirty)
         ST[TI[H_st_dvt] + lg * TI[H_n_leg_stamps]] = t
         n_dirty, n_out = _dvt(lg, r, t, V, ST, C, TI, TF, P, keys, p, dirty, dirty_list, n_dirty,
-                                            buf_i, buf_f, n_out)
+                                            buf_r, buf_c, buf_f, n_out)
     elif hook == 4:  # exit
         V[TI[H_v_done]] = 1
     elif hook == 6:  # operate (a theatre slot for this leg)
         n_dirty, n_out = _operate(leg, r, t, V, ST, TI, TF, P, dirty, dirty_list, n_dirty,
-                                                buf_i, buf_f, n_out)
+                                                buf_r, buf_c, buf_f, n_out)
     return n_dirty, n_out
 
 
@@ -769,7 +772,7 @@ def _leg_code(V, o, TI, TF):
 
 
 @njit(cache=True, _nrt=False)
-def _after_event(r, t, V, ST, C, TI, TF, P, keys, p, dirty, dirty_list, n_dirty, buf_i, buf_f, n_out, park_t):
+def _after_event(r, t, V, ST, C, TI, TF, P, keys, p, dirty, dirty_list, n_dirty, buf_r, buf_c, buf_f, n_out, park_t):
     """Derived state after any event: each leg's CEAP class (logged when it changes), the
     person's worst class, the start of CVI in a leg, compression on crossing the threshold,
     and referral for surgery. Also says whether it operated (unrationed surgery): only then
@@ -786,7 +789,7 @@ def _after_event(r, t, V, ST, C, TI, TF, P, keys, p, dirty, dirty_list, n_dirty,
         cls, code = _leg_code(V, o, TI, TF)
         if code != C[C_LASTCODE0 + leg]:
             C[C_LASTCODE0 + leg] = code
-            n_out = _emit(buf_i, buf_f, n_out, r, t, leg, TI[H_k_ceap], TI[TI[H_d_ceap] + code], np.nan)
+            n_out = _emit(buf_r, buf_c, buf_f, n_out, r, t, leg, TI[H_k_ceap], TI[TI[H_d_ceap] + code], np.nan)
         if V[o + TI[H_lv_class]] != cls:
             if cls == 6:
                 ulcer_opened = True
@@ -798,24 +801,53 @@ def _after_event(r, t, V, ST, C, TI, TF, P, keys, p, dirty, dirty_list, n_dirty,
     old = V[TI[H_v_worst]]
     if worst != C[C_LASTWORST]:
         C[C_LASTWORST] = worst
-        n_out = _emit(buf_i, buf_f, n_out, r, t, -1, TI[H_k_ceap], TI[TI[H_d_worst] + worst], np.nan)
+        n_out = _emit(buf_r, buf_c, buf_f, n_out, r, t, -1, TI[H_k_ceap], TI[TI[H_d_worst] + worst], np.nan)
     n_dirty = _set(V, TI[H_v_worst], worst, 6, dirty, dirty_list, n_dirty)
     minc = int(P[P_COMP_MIN])
     if V[TI[H_v_diagnosed]] == 2 and V[TI[H_v_compression]] == 0 and ((old < minc <= worst) or ulcer_opened):
         n_dirty, n_out = _prescribe(r, t, V, C, TI, TF, P, keys, p, dirty, dirty_list, n_dirty,
-                                                  buf_i, buf_f, n_out)
+                                                  buf_r, buf_c, buf_f, n_out)
     if V[TI[H_v_compression]] == 1:
         for leg in range(2):
             o = TI[H_leg_offset] + leg * TI[H_n_leg_vars]
             if (V[o + TI[H_lv_class]] >= P[P_REFER_MIN] and V[o + TI[H_avp_sup]] == 1 and V[o + TI[H_lv_referred]] == 0):
                 n_dirty = _set(V, o + TI[H_lv_referred], 1, 1, dirty, dirty_list, n_dirty)
                 ST[TI[H_st_referred] + leg * TI[H_n_leg_stamps]] = t
-                n_out = _emit(buf_i, buf_f, n_out, r, t, leg, TI[H_k_surgery], TI[H_d_surgery_referred], np.nan)
+                n_out = _emit(buf_r, buf_c, buf_f, n_out, r, t, leg, TI[H_k_surgery], TI[H_d_surgery_referred], np.nan)
                 if P[P_UNLIMITED] > 0:
                     operated = True
                     n_dirty, n_out = _operate(leg, r, t, V, ST, TI, TF, P, dirty, dirty_list, n_dirty,
-                                                            buf_i, buf_f, n_out)
+                                                            buf_r, buf_c, buf_f, n_out)
                 else:
                     parked = True
                     park_t[r, leg] = t
     return n_dirty, n_out, parked, operated
+
+
+@njit(cache=True, _nrt=False)
+def merge_resumed(buf_r, buf_c, buf_f, first, n, t_r, t_c, t_f):
+    """Put the resumed rows in their places, in the buffers themselves (no new memory).
+
+    Rows ``[0, first)`` are in person order; ``t_r``/``t_c``/``t_f`` are copies of the rows
+    written after them (persons resumed from the waiting list), sorted stably by person.
+    Each goes after its person's earlier rows. A merge from the back moves each main row at
+    most once, right by the number of resumed rows that go before it.
+    """
+    k_n = t_r.shape[0]
+    w = n - 1
+    m = first - 1
+    for k in range(k_n - 1, -1, -1):
+        while m >= 0 and buf_r[m] > t_r[k]:
+            buf_r[w] = buf_r[m]
+            for c in range(buf_c.shape[0]):
+                buf_c[c, w] = buf_c[c, m]
+            for c in range(buf_f.shape[0]):
+                buf_f[c, w] = buf_f[c, m]
+            w -= 1
+            m -= 1
+        buf_r[w] = t_r[k]
+        for c in range(buf_c.shape[0]):
+            buf_c[c, w] = t_c[c, k]
+        for c in range(buf_f.shape[0]):
+            buf_f[c, w] = t_f[c, k]
+        w -= 1

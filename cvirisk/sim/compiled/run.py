@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import heapq
 import math
-import sys
 from collections.abc import Callable, Mapping
 from importlib import resources
 from typing import Any
@@ -341,7 +340,7 @@ def run_compiled(
     if not unlimited:
         _queue(compiled, params, n, live, args, buf, ops)
     del args, sched, C  # the engine's state, but V, is not needed from here
-    events = _event_frame(compiled, buf.i[: buf.n], buf.f[: buf.n], pid, age0, first)
+    events = _event_frame(compiled, buf.r[: buf.n], buf.c[:, : buf.n], buf.f[:, : buf.n], pid, age0, first)
     del buf
     persons = _persons(compiled, cohort, V, events)
     if state_out is not None:
@@ -425,12 +424,14 @@ def _scratch(n_inst: int, n_vars: int, n_stamps: int) -> list[np.ndarray]:
 
 
 class _Buffer:
-    """The event rows of a run (int32 columns: row, leg, kind, detail; float: t, value) and the
+    """The event rows of a run (row; int16 codes: leg + 1, kind, detail; float: t, value; column
+    by column) and the
     store of parked persons' clocks (see :func:`cvirisk.sim.compiled.kernel.live`), grown here."""
 
     def __init__(self, rows: int, parked: int, n_inst: int, n_stamps: int) -> None:
-        self.i = np.empty((rows, 4), np.int32)
-        self.f = np.empty((rows, 2), np.float64)
+        self.r = np.empty(rows, np.int32)  # column-major: each column one contiguous run
+        self.c = np.empty((3, rows), np.int16)
+        self.f = np.empty((2, rows), np.float64)
         self.n = 0
         self.store_f = np.empty((max(parked, 1), 2 * n_inst + n_stamps))
         self.store_i = np.empty((max(parked, 1), n_inst), np.int64)
@@ -439,12 +440,13 @@ class _Buffer:
     def live(self, live, rows: np.ndarray, args: list) -> None:
         """Live ``rows``, doubling the buffers or the store whenever the kernel stops for room."""
         while rows.size:
-            self.n, done = live(rows, *args, self.store_f, self.store_i, self.n_store, self.i, self.f, self.n)
+            self.n, done = live(rows, *args, self.store_f, self.store_i, self.n_store, self.r, self.c, self.f, self.n)
             rows = rows[done:]
-            if rows.size and self.n + K.PERSON_ROOM > self.i.shape[0]:
-                grow = max(self.i.shape[0], 2 * K.PERSON_ROOM)
-                self.i = np.concatenate([self.i, np.empty((grow, 4), np.int32)])
-                self.f = np.concatenate([self.f, np.empty((grow, 2), np.float64)])
+            if rows.size and self.n + K.PERSON_ROOM > self.r.shape[0]:
+                grow = max(self.r.shape[0], 2 * K.PERSON_ROOM)
+                self.r = np.concatenate([self.r, np.empty(grow, np.int32)])
+                self.c = np.concatenate([self.c, np.empty((3, grow), np.int16)], axis=1)
+                self.f = np.concatenate([self.f, np.empty((2, grow), np.float64)], axis=1)
             if rows.size and self.n_store[0] >= self.store_f.shape[0]:
                 self.store_f = np.concatenate([self.store_f, np.empty_like(self.store_f)])
                 self.store_i = np.concatenate([self.store_i, np.empty_like(self.store_i)])
@@ -501,55 +503,41 @@ def _queue(compiled, params, n, live, args, buf, ops):
                 park([r])
 
 
-def _event_frame(compiled: CompiledModel, bi: np.ndarray, bf: np.ndarray, pid: np.ndarray, age0: np.ndarray,
-                 first: int | None = None) -> pd.DataFrame:
-    """The event table from the kernel's rows, in (person, order of events) order.
+def _event_frame(compiled: CompiledModel, br: np.ndarray, bc: np.ndarray, bf: np.ndarray, pid: np.ndarray,
+                 age0: np.ndarray, first: int | None = None) -> pd.DataFrame:
+    """The event table from the kernel's rows (``br``: row; ``bc``: leg + 1, kind, detail
+    codes; ``bf``: t, value; views of its column-major buffers), in (person, order of events)
+    order.
 
     The first ``first`` rows were written person by person in order; the rows after them
     are the lives of persons resumed from the waiting list, each person's segments in the
-    order they happened. Each column is built once, at its final size and dtype, by
-    inserting those few resumed rows where their person's rows end (``np.insert``), not by
-    sorting and gathering every column: a temporary of 4 million rows costs its page
-    faults, about 0.1 s per 100,000 persons on this machine. Details become a categorical
-    of the details present, sorted by name (as a chunked run's collection restores them),
-    from their integer codes: no strings are made per row.
+    order they happened. Those few rows are merged into place inside the buffers
+    (:func:`cvirisk.sim.compiled.kernel.merge_resumed`), not by sorting and gathering every
+    column; the table's ``t`` and ``value`` are then the buffer's own columns. New memory
+    costs its page faults (zeroing ran at about 1 GB/s on this machine), so each new column
+    is made once, in its final dtype. Details become a categorical of the details present,
+    sorted by name (as a chunked run's collection restores them), from their integer codes:
+    no strings are made per row.
     """
-    n = bi.shape[0]
+    n = br.shape[0]
     first = n if first is None else first
-    rows_all = bi[:, 0]
-    tail = np.argsort(rows_all[first:], kind="stable") + first  # resumed rows, by person, in order
-    at = np.searchsorted(rows_all[:first], rows_all[tail], side="right")
-
-    def column(a: np.ndarray) -> np.ndarray:
-        """Column ``a`` (a view of the buffer) in final order, as one new array."""
-        return np.insert(a[:first], at, a[tail]) if tail.size else np.array(a)
-
+    if first < n:
+        tail = np.argsort(br[first:], kind="stable") + first
+        K.merge_resumed(br, bc, bf, first, n, br[tail], bc[:, tail], bf[:, tail])
     names = np.asarray(compiled.details, dtype=object)
-    # the codes fit in a byte: read the low byte of each int32 column (a strided view), so the
-    # ordered copy is already the categorical's int8 codes
-    small = sys.byteorder == "little" and len(names) < 128 and len(EVENT_KINDS) < 128
-    as_bytes = bi.view(np.int8) if small else None
-
-    def codes(c: int) -> np.ndarray:
-        return column(as_bytes[:, 4 * c]) if small else column(bi[:, c]).astype(np.int16)
-
-    used = np.flatnonzero(np.bincount(bi[:, 3], minlength=len(names)))
+    used = np.flatnonzero(np.bincount(bc[2], minlength=len(names)))
     by_name = used[np.argsort(names[used].astype(str), kind="stable")]
     recode = np.full(len(names), -1, np.int16 if len(by_name) > 127 else np.int8)
     recode[by_name] = np.arange(len(by_name))
-    details = pd.Categorical.from_codes(recode[codes(3)], categories=pd.Index(names[by_name], dtype=object))
-    rows = column(rows_all)
-    t = column(bf[:, 0])
-    age = age0[rows]
+    t = bf[0]
+    age = age0[br]
     age += t
-    leg = codes(1)
-    leg += 1
     return pd.DataFrame({
-        "person_id": pid[rows],
+        "person_id": pid[br],
         "age": age,
         "t": t,
-        "leg": pd.Categorical.from_codes(leg, categories=list(LEG_NAMES)),
-        "event": pd.Categorical.from_codes(codes(2), categories=list(EVENT_KINDS)),
-        "detail": details,
-        "value": column(bf[:, 1]),
-    }, copy=False)  # fresh arrays: consolidating them into blocks would copy 100 MB per 100,000 persons
+        "leg": pd.Categorical.from_codes(bc[0].astype(np.int8), categories=list(LEG_NAMES)),
+        "event": pd.Categorical.from_codes(bc[1].astype(np.int8), categories=list(EVENT_KINDS)),
+        "detail": pd.Categorical.from_codes(recode[bc[2]], categories=pd.Index(names[by_name], dtype=object)),
+        "value": bf[1],
+    }, copy=False)  # the buffer's columns and fresh arrays: consolidating them would copy them
