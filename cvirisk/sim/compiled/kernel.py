@@ -838,16 +838,17 @@ def merge_resumed(buf_r, buf_c, buf_f, first, n, t_r, t_c, t_f):
     m = first - 1
     for k in range(k_n - 1, -1, -1):
         while m >= 0 and buf_r[m] > t_r[k]:
-            buf_r[w] = buf_r[m]
-            for c in range(buf_c.shape[0]):
-                buf_c[c, w] = buf_c[c, m]
-            for c in range(buf_f.shape[0]):
-                buf_f[c, w] = buf_f[c, m]
+            _copy_row(buf_r, buf_c, buf_f, w, buf_r, buf_c, buf_f, m)
             w -= 1
             m -= 1
-        buf_r[w] = t_r[k]
-        for c in range(buf_c.shape[0]):
-            buf_c[c, w] = t_c[c, k]
-        for c in range(buf_f.shape[0]):
-            buf_f[c, w] = t_f[c, k]
+        _copy_row(buf_r, buf_c, buf_f, w, t_r, t_c, t_f, k)
         w -= 1
+
+
+@njit(cache=True, inline="always", _nrt=False)
+def _copy_row(dst_r, dst_c, dst_f, w, src_r, src_c, src_f, j):
+    dst_r[w] = src_r[j]
+    for c in range(dst_c.shape[0]):
+        dst_c[c, w] = src_c[c, j]
+    for c in range(dst_f.shape[0]):
+        dst_f[c, w] = src_f[c, j]
