@@ -1,7 +1,8 @@
 """Benchmark: a probabilistic sensitivity analysis, ``--draws`` parameter draws x ``--n`` persons.
 
-Draw 0 is the shipped parameters, draws 1.. are sampled from the ``uncertainty:`` leaves
-(:func:`cvirisk.scenarios.psa.sample_draws`, calibrated parameters at their point values).
+Draw 0 is the shipped parameters, draws 1.. are sampled as a scenario's PSA samples them
+(:func:`cvirisk.scenarios.psa.sample_draws`: the calibrated leaves jointly from the shipped
+posterior, the others from their ``uncertainty:`` leaves).
 Every draw simulates the same generated cohort (a unit of work each, drawn by the worker) for
 ``--years`` with finite surgical capacity (the waiting list resolved), on ``--workers`` local
 processes; each unit writes its event log and persons table to Parquet and its summary; the
@@ -42,10 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     params = load_params()
-    try:  # calibrated parameters at their point values (no posterior needed)
-        sampled = sample_draws(params, args.draws - 1, seed=1, posterior=None)
-    except TypeError:  # a sample_draws without the posterior option
-        sampled = sample_draws(params, args.draws - 1, seed=1)
+    sampled = sample_draws(params, args.draws - 1, seed=1)  # calibrated leaves jointly from the shipped posterior
     draws = [{}, *sampled]
     source = GeneratedCohort(args.n, seed=1, block=args.n)
     spec = RunSpec.build(source, params=params, years=args.years, seeds=1, draws=draws, chunk_size=args.n)
