@@ -275,6 +275,7 @@ def report_markdown(
               f"- configuration: population {cfg.get('population_size')}, at most {cfg.get('generations')} generations, "
               f"n = {cfg.get('n')} persons per plan and evaluation, at most {cfg.get('max_evaluations')} evaluations, "
               f"{cfg.get('draws')} resampled draws",
+              f"- method: {prov.get('method', 'ABC-SMC (pyabc)')}",
               f"- generations run: {prov.get('generations')}, evaluations: {prov.get('total_evaluations')}, "
               f"final epsilon {prov.get('final_epsilon', float('nan')):.3g} (mean squared standardised residual), "
               f"final effective sample size {prov.get('final_ess', float('nan')):.0f}",
