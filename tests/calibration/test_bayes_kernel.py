@@ -78,6 +78,12 @@ def test_point_defaults_are_written_into_the_parameter_file_with_their_source(tm
     write_point_defaults(f, {hr: 7.123456, pig: 0.000412678})
     p = load_params(f)
     assert get_value(p, hr) == 7.123 and get_value(p, pig) == 0.0004127
-    assert f.read_text().count(POINT_SOURCE) == defaults_path().read_text().count(POINT_SOURCE) + 1
+    # a leaf without the prefix gets it once; writing again does not repeat it
+    tiny = tmp_path / "tiny.yaml"
+    tiny.write_text('natural_history:\n  transitions:\n    pigmentation:\n'
+                    '      rate_per_year: {value: 0.001, source: "assumption; x", calibrate: {low: 0.00005}}\n')  # fmt: skip
+    for _ in range(2):
+        write_point_defaults(tiny, {pig: 0.000412678})
+    assert f'{{value: 0.0004127, source: "{POINT_SOURCE}assumption; x", calibrate' in tiny.read_text()
     with pytest.raises(Exception, match="no such leaf"):
         write_point_defaults(f, {"natural_history.transitions.nope.rate_per_year": 1.0})
