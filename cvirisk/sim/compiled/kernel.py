@@ -62,7 +62,7 @@ PERSON_ROOM = 20_000
 # Layout of the packed tables: TI[H_x] is the offset of integer table x in TI (or of float
 # table x in TF), or the value of scalar x. Filled by cvirisk.sim.compiled.run.pack_tables.
 TABLE_FLOAT = ('log_rate', 'slope', 'clock_ref', 'f_beta')
-TABLE_INT = ('var_max', 'clock', 's_g_ptr', 's_em_kind', 's_e_ptr', 'key_index', 'g_ptr', 'f_var', 'f_ptr', 'em_value', 'em_kind', 'e_ptr', 'dep_ptr', 'a_ptr', 'clock_stamp', 's_leg', 's_hook', 's_g_var', 's_g_val', 's_g_op', 's_em_detail', 's_e_var', 's_e_val', 's_e_kind', 'leg', 'hook', 'g_var', 'g_val', 'g_op', 'frailty', 'f_kind', 'em_detail', 'e_var', 'e_val', 'e_kind', 'dep_inst', 'd_worst', 'd_duplex', 'd_calc', 'd_ceap', 'a_var', 'a_val', 'a_op')
+TABLE_INT = ('var_max', 'clock', 's_g_ptr', 's_em_kind', 's_e_ptr', 'key_index', 'g_ptr', 'f_var', 'f_ptr', 'em_value', 'em_kind', 'e_ptr', 'dep_ptr', 'a_ptr', 'clock_stamp', 's_leg', 's_hook', 's_g_var', 's_g_val', 's_g_op', 's_em_detail', 's_e_var', 's_e_val', 's_e_kind', 'leg', 'hook', 'g_var', 'g_val', 'g_op', 'frailty', 'f_kind', 'em_detail', 'e_var', 'e_val', 'e_kind', 'dep_inst', 'd_worst', 'd_duplex', 'd_calc', 'd_ceap', 'a_var', 'a_val', 'a_op', 'watch')
 TABLE_SCALAR = ('avp_deep', 'avp_obs', 'avp_seg', 'avp_sup', 'd_comp_start', 'd_congenital', 'd_death_pe', 'd_dvt_prior', 'd_exit_death', 'd_pe_fatal', 'd_pe_nonfatal', 'd_surgery_done', 'd_surgery_referred', 'k_ceap', 'k_compression', 'k_death', 'k_diagnosis', 'k_dvt', 'k_exit', 'k_pe', 'k_radiograph', 'k_surgery', 'k_valve', 'leg_offset', 'lv_background', 'lv_calcification', 'lv_class', 'lv_congenital', 'lv_corona', 'lv_cvi', 'lv_deep', 'lv_dvt_count', 'lv_edema', 'lv_lds', 'lv_periostitis', 'lv_pigm', 'lv_pts', 'lv_referred', 'lv_surgery_done', 'lv_telangiectasia', 'lv_ulcer_active', 'lv_ulcer_healed', 'lv_ulcers', 'lv_varicose', 'n_leg_stamps', 'n_leg_vars', 'st_cvi', 'st_dvt', 'st_referred', 'v_alive', 'v_compression', 'v_congenital_person', 'v_diagnosed', 'v_done', 'v_followup', 'v_prior_dvt', 'v_smoking_current', 'v_smoking_former', 'v_worst', 'n_inst', 'd_obstruction', 'k_finding')
 H_log_rate = 0
 H_slope = 1
@@ -173,7 +173,8 @@ H_v_worst = 105
 H_n_inst = 106
 H_d_obstruction = 107
 H_k_finding = 108
-N_HEADER = 109
+H_watch = 109
+N_HEADER = 110
 
 
 @njit(cache=True, inline="always", _nrt=False)
@@ -269,7 +270,7 @@ def _int_views(TI):
     return (TI[TI[H_g_ptr]:], TI[TI[H_g_var]:], TI[TI[H_g_op]:], TI[TI[H_g_val]:], TI[TI[H_a_ptr]:],
             TI[TI[H_a_var]:], TI[TI[H_a_op]:], TI[TI[H_a_val]:], TI[TI[H_clock]:], TI[TI[H_clock_stamp]:],
             TI[TI[H_frailty]:], TI[TI[H_f_ptr]:], TI[TI[H_f_kind]:], TI[TI[H_f_var]:], TI[TI[H_dep_ptr]:],
-            TI[TI[H_dep_inst]:], TI[TI[H_key_index]:])
+            TI[TI[H_dep_inst]:], TI[TI[H_key_index]:], TI[TI[H_watch]:])
 
 
 @njit(cache=True, inline="always", _nrt=False)
@@ -457,8 +458,14 @@ def live(rows, TI, TF0, P0, keys, lt0, TF1, P1, lt1, switch, pid, age0, sex, log
                 n_dirty, n_out = _fire_transition(
                     fired, r, t, V, ST, C, TI, TF, P, keys, p, a0, dirty, dirty_list, n_dirty, buf_r, buf_c, buf_f, n_out)
             tnow[r] = t
-            n_dirty, n_out, parked, operated = _after_event(
-                r, t, V, ST, C, TI, TF, P, keys, p, dirty, dirty_list, n_dirty, buf_r, buf_c, buf_f, n_out, park_t)
+            parked = False
+            operated = False
+            for q in range(n_dirty):  # derived state reads only the watched variables
+                if G[17][dirty_list[q]]:
+                    n_dirty, n_out, parked, operated = _after_event(
+                        r, t, V, ST, C, TI, TF, P, keys, p, dirty, dirty_list, n_dirty, buf_r, buf_c, buf_f, n_out,
+                        park_t)
+                    break
             if operated:  # an operation (unrationed surgery) changes the leg's class at once
                 n_dirty, n_out, again, operated = _after_event(
                     r, t, V, ST, C, TI, TF, P, keys, p, dirty, dirty_list, n_dirty, buf_r, buf_c, buf_f, n_out, park_t)

@@ -158,11 +158,30 @@ def build_tables(compiled: CompiledModel, params, seed: int, replication: int, u
         d_surgery_done=d("done"), d_surgery_referred=d("referred"), d_congenital=d("congenital"), d_dvt_prior=d("prior"),
         d_obstruction=d("residual_obstruction"), k_finding=kind["finding"],
         d_ceap=np.array([d(x) for x in CEAP_DETAILS], np.int64),
+        watch=_watched(compiled),
         d_worst=np.array([d(f"C{c}") for c in range(7)], np.int64),
     )
     fields["n_inst"] = compiled.n_instances
     TI, TF = pack_tables(fields)
     return TI, TF, P, keys
+
+
+#: The variables the derived state after an event reads (kernel ``_after_event``): a leg's
+#: CEAP class comes from its findings and ulcers, compression from the diagnosis, referral
+#: from compression, superficial reflux and an earlier referral. An event that changes none
+#: of them cannot change the derived state, so the kernel skips that pass.
+AFTER_EVENT_LEG = ("ulcer_active", "ulcers", "ulcer_healed", "lipodermatosclerosis", "pigmentation", "corona",
+                   "edema", "varicose_veins", "surgery_done", "telangiectasia", "superficial_reflux", "referred")
+AFTER_EVENT_PERSON = ("diagnosed", "compression", "alive", "exited")
+
+
+def _watched(compiled: CompiledModel) -> np.ndarray:
+    watch = np.zeros(compiled.n_vars + 1, np.int64)  # the last entry stands for BMI
+    for name in AFTER_EVENT_PERSON:
+        watch[compiled.var(name)] = 1
+    for name in AFTER_EVENT_LEG:
+        watch[[compiled.var(name, 0), compiled.var(name, 1)]] = 1
+    return watch
 
 
 def pack_tables(fields: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
