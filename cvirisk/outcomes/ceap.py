@@ -3,14 +3,17 @@
 C is the leg's last clinical class (``C0`` ... ``C6r``). E, A and P come from the leg's valve
 failures, operations and findings up to ``t``:
 
-* E (etiology): ``Ec`` congenital absence of valves, ``Es`` secondary (post-thrombotic), ``Ep``
-  primary (superficial or primary deep valve failure), ``En`` no venous cause identified;
+* E (etiology): ``Ec`` congenital absence of valves, ``Es`` secondary (post-thrombotic: deep
+  reflux after a DVT, or a vein left obstructed by one; the 2020 revision's secondary
+  intravenous cause), ``Ep`` primary (superficial or primary deep valve failure), ``En`` no
+  venous cause identified;
 * A (anatomy): ``As`` superficial reflux present (not removed by surgery), ``Ad`` deep reflux,
   ``An`` neither;
 * P (pathophysiology): ``Pr`` reflux, ``Po`` residual obstruction after a DVT, ``Pr,o`` both,
   ``Pn`` neither.
 
-So a leg with edema and no reflux reads ``C3, En, An, Pn``: a stated case, not a mystery.
+So a leg with edema and neither reflux nor obstruction reads ``C3, En, An, Pn``: a stated
+case, not a mystery; with a residual obstruction it reads ``C3, Es, An, Po``.
 
 Lurie F, Passman M, Meisner M, et al. The 2020 update of the CEAP classification system and
 reporting standards. J Vasc Surg Venous Lymphat Disord 2020;8:342-52.
@@ -40,7 +43,7 @@ from cvirisk.outcomes.log import (
     valve_systems,
 )
 
-__all__ = ["ceap_full_at"]
+__all__ = ["ceap_full_at", "eap_of"]
 
 
 def ceap_full_at(events: pd.DataFrame, t: float) -> pd.DataFrame:
@@ -74,21 +77,42 @@ def ceap_full_at(events: pd.DataFrame, t: float) -> pd.DataFrame:
     sup = superficial_reflux(ev).reindex(idx, fill_value=False).astype(bool)
     fd = findings(ev)
     obstruction = flag(fd, fd["name"] == "residual_obstruction")
+    secondary = secondary | obstruction
     out = keys.reset_index(drop=True)
     out["C"] = c.reindex(idx).fillna("C0").astype(str).to_numpy()
-    e = [
-        ",".join(x for x, on in (("Ec", a), ("Es", b), ("Ep", d)) if on) or "En"
-        for a, b, d in zip(congenital, secondary, primary, strict=True)
-    ]
+    e = [_etiology(a, b, d) for a, b, d in zip(congenital, secondary, primary, strict=True)]
     out["E"] = e
-    out["A"] = [
-        ",".join(x for x, on in (("As", s), ("Ad", d)) if on) or "An"
-        for s, d in zip(sup, deep, strict=True)
-    ]
-    reflux = (sup | deep).to_numpy()
-    out["P"] = [
-        "Pr,o" if r and o else "Pr" if r else "Po" if o else "Pn"
-        for r, o in zip(reflux, obstruction, strict=True)
-    ]
+    out["A"] = [_anatomy(s, d) for s, d in zip(sup, deep, strict=True)]
+    out["P"] = [_pathophysiology(s or d, o) for s, d, o in zip(sup, deep, obstruction, strict=True)]
     out["ceap"] = out["C"] + ", " + out["E"] + ", " + out["A"] + ", " + out["P"]
     return out
+
+
+def _etiology(congenital: bool, secondary: bool, primary: bool) -> str:
+    return ",".join(x for x, on in (("Ec", congenital), ("Es", secondary), ("Ep", primary)) if on) or "En"
+
+
+def _anatomy(superficial: bool, deep: bool) -> str:
+    return ",".join(x for x, on in (("As", superficial), ("Ad", deep)) if on) or "An"
+
+
+def _pathophysiology(reflux: bool, obstruction: bool) -> str:
+    return "Pr,o" if reflux and obstruction else "Pr" if reflux else "Po" if obstruction else "Pn"
+
+
+def eap_of(failures: set[str], obstruction: bool = False) -> str:
+    """E, A and P of one leg (or of both legs together) from the valve failures it has had
+    (``superficial``, ``deep_primary``, ``deep_post_thrombotic``, ``congenital``; an operated
+    superficial system left out) and whether a DVT left a vein obstructed; the rules of
+    :func:`ceap_full_at`, for a reader that follows a log row by row (the teaching story).
+
+    >>> eap_of({"superficial", "deep_post_thrombotic"})
+    'Es,Ep, As,Ad, Pr'
+    >>> eap_of(set(), obstruction=True)
+    'Es, An, Po'
+    """
+    sup = bool(failures & {"superficial", "congenital"})
+    deep = bool(failures & {"deep_primary", "deep_post_thrombotic", "congenital"})
+    e = _etiology("congenital" in failures, "deep_post_thrombotic" in failures or obstruction,
+                  bool(failures & {"superficial", "deep_primary"}))
+    return f"{e}, {_anatomy(sup, deep)}, {_pathophysiology(sup or deep, obstruction)}"

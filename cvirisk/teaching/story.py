@@ -44,11 +44,12 @@ import pandas as pd
 
 from cvirisk.analysis.pressure import ambulatory_venous_pressure
 from cvirisk.exceptions import InputError
+from cvirisk.outcomes.ceap import eap_of
 from cvirisk.outcomes.details import read_event_details
 from cvirisk.params import load_params
 from cvirisk.teaching import _content
 
-__all__ = ["OUTCOMES", "Search", "Story", "eap", "find_typical_person", "patient_story", "radiograph_panels",
+__all__ = ["OUTCOMES", "Search", "Story", "find_typical_person", "patient_story", "radiograph_panels",
            "typical_profiles"]
 
 #: Outcomes a search can ask for, and what in the log shows them.
@@ -285,27 +286,6 @@ def _track_veins(v: dict[str, float], r) -> bool:
     return v != before
 
 
-def eap(failures: set[str]) -> str:
-    """The E, A and P of CEAP from the valve failures a leg has (``superficial``, ``deep_primary``, ...).
-
-    E: ``Ec`` congenital, ``Es`` secondary (post-thrombotic), ``Ep`` primary, ``En`` no venous cause
-    found; A: ``As`` superficial, ``Ad`` deep, ``An`` none; P: ``Pr`` reflux, ``Pn`` none. Reflux
-    is all the model has (no obstruction): a leg without a failed valve is ``En, An, Pn``.
-
-    >>> eap({"superficial", "deep_post_thrombotic"})
-    'Es,p, As,d, Pr'
-    >>> eap(set())
-    'En, An, Pn'
-    """
-    e = [code for code, names in (("c", {"congenital"}), ("s", {"deep_post_thrombotic"}),
-                                  ("p", {"superficial", "deep_primary"})) if failures & names]
-    a = [code for code, names in (("s", {"superficial", "congenital"}),
-                                  ("d", {"deep_primary", "deep_post_thrombotic", "congenital"})) if failures & names]
-    if not failures:
-        return "En, An, Pn"
-    return f"E{','.join(e)}, A{','.join(a)}, Pr"
-
-
 def _intro(person: pd.Series | None, pid: int) -> str:
     if person is None:
         return f"Person {pid}."
@@ -374,8 +354,10 @@ def patient_story(events: pd.DataFrame, persons: pd.DataFrame | None, person_id:
             text += f" Venous pressure on walking in this leg: about {avp:.0f} mmHg (20-30 in healthy legs)."
         if r.event == "ceap":
             # a leg's row: that leg's valves; the person's (worse leg's) row: both legs'
-            own = failures.get(r.leg, set()) if per_leg and r.leg else set().union(*failures.values()) if failures else set()
-            text += f" Full CEAP: {r.word}, {eap(own)}."
+            legs = [r.leg] if per_leg and r.leg else list(failures.keys() | veins.keys())
+            own = set().union(*(failures.get(leg, set()) for leg in legs))
+            blocked = any(veins.get(leg, {}).get("obs", 0) > 0 for leg in legs)
+            text += f" Full CEAP: {r.word}, {eap_of(own, blocked)}."
         spec = kinds.get(r.event, {"mark": "circle", "label": r.event})
         rows.append({"section": section, "age": r.age, "t": r.t, "leg": r.leg, "event": r.event,
                      "detail": r.word, "ceap_class": r.ceap_class, "mark": spec["mark"], "label": spec["label"],

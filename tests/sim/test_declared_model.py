@@ -184,7 +184,7 @@ def test_adjusted_hazard_ratios_of_incident_cvi_lie_in_the_cited_intervals():
 
 def test_full_ceap_from_the_log_matches_the_engine_state(general):
     """E, A and P read from the log agree with each leg's final state in the engine; edema with
-    no reflux is a stated C3, En, An, Pn."""
+    neither reflux nor obstruction is a stated C3, En, An, Pn, and an obstructed vein is secondary."""
     from cvirisk.analysis import ceap_full_at
 
     events, _, V = general
@@ -195,8 +195,9 @@ def test_full_ceap_from_the_log_matches_the_engine_state(general):
         assert (part["A"].str.contains("As") == (state[f"superficial_reflux@{i}"] == 1)).all()
         assert (part["A"].str.contains("Ad") == (state[f"deep_reflux@{i}"] == 1)).all()
         assert (part["P"].str.contains("o") == (state[f"obstruction@{i}"] == 1)).all()
-        assert (part["E"].str.contains("Es") == (state[f"deep_post_thrombotic@{i}"] == 1)).all()
-    no_reflux_c3 = full[(full["C"] == "C3") & (full["A"] == "An")]
+        secondary = (state[f"deep_post_thrombotic@{i}"] == 1) | (state[f"obstruction@{i}"] == 1)
+        assert (part["E"].str.contains("Es") == secondary).all()
+    no_reflux_c3 = full[(full["C"] == "C3") & (full["A"] == "An") & (full["P"] == "Pn")]
     assert len(no_reflux_c3) > 0 and (no_reflux_c3["ceap"].str.endswith("En, An, Pn")).all()
     assert (full["P"] == "Pr,o").any() or (full["P"] == "Po").any()  # obstruction is in the log
 
