@@ -263,6 +263,10 @@ def _check(v, op, val):
     return v <= val
 
 
+# positions in the tuple of integer views (``_int_views``) read outside the hazard helpers
+G_CLOCK, G_DEP_PTR, G_DEP_INST, G_KEY_INDEX, G_WATCH = 8, 14, 15, 16, 17
+
+
 @njit(cache=True, inline="always", _nrt=False)
 def _int_views(TI):
     """The integer tables the hazards, guards, dependencies and streams read, as views (one
@@ -453,7 +457,7 @@ def live(rows, TI, TF0, P0, keys, lt0, TF1, P1, lt1, switch, pid, age0, sex, log
                 t = t_best
                 fired = i_best
                 occ[fired] += 1
-                E[fired] = -math.log(uniform(keys[G[16][fired]], p, occ[fired]))
+                E[fired] = -math.log(uniform(keys[G[G_KEY_INDEX][fired]], p, occ[fired]))
                 tref[fired] = t
                 n_dirty, n_out = _fire_transition(
                     fired, r, t, V, ST, C, TI, TF, P, keys, p, a0, dirty, dirty_list, n_dirty, buf_r, buf_c, buf_f, n_out)
@@ -461,7 +465,7 @@ def live(rows, TI, TF0, P0, keys, lt0, TF1, P1, lt1, switch, pid, age0, sex, log
             parked = False
             operated = False
             for q in range(n_dirty):  # derived state reads only the watched variables
-                if G[17][dirty_list[q]]:
+                if G[G_WATCH][dirty_list[q]]:
                     n_dirty, n_out, parked, operated = _after_event(
                         r, t, V, ST, C, TI, TF, P, keys, p, dirty, dirty_list, n_dirty, buf_r, buf_c, buf_f, n_out,
                         park_t)
@@ -476,8 +480,8 @@ def live(rows, TI, TF0, P0, keys, lt0, TF1, P1, lt1, switch, pid, age0, sex, log
             for q in range(n_dirty):
                 v = dirty_list[q]
                 dirty[v] = False
-                for k in range(G[14][v], G[14][v + 1]):
-                    mark[G[15][k]] = True
+                for k in range(G[G_DEP_PTR][v], G[G_DEP_PTR][v + 1]):
+                    mark[G[G_DEP_INST][k]] = True
             n_dirty = 0
             alive = V[TI[H_v_alive]] == 1 and V[TI[H_v_done]] == 0
             for i in range(NI):
@@ -514,7 +518,7 @@ def live(rows, TI, TF0, P0, keys, lt0, TF1, P1, lt1, switch, pid, age0, sex, log
 
 @njit(cache=True, inline="always", _nrt=False)
 def _consumed(i, t, tref, h0, hb, a0, sx, lt, G):
-    if G[8][i] == 2:
+    if G[G_CLOCK][i] == 2:
         return _lt_integral(lt, sx, int(hb[i]), a0 + tref[i], a0 + t)
     return _gompertz_integral(h0[i], hb[i], t - tref[i])
 
@@ -527,7 +531,7 @@ def _unchanged(i, V, ST, tref, hb, lh0, a0, lz, b0, b1, b2, G, F, TI, TF, P):
     firing time need not be recomputed: an event usually changes a variable that only some
     of its dependants' hazards or guards actually turn on (a guard that stays true, a
     covariate of another leg's class). Life-table clocks: the same smoking status."""
-    if G[8][i] == 2:
+    if G[G_CLOCK][i] == 2:
         return _smoking_status(V, TI, TF) == int(hb[i])
     lh, b = _hazard(i, tref[i], V, ST, a0, b0, b1, b2, lz, G, F, TI, TF, P)
     return lh == lh0[i] and b == hb[i]
@@ -538,7 +542,7 @@ def _refresh(i, t, V, ST, E, tref, h0, hb, lh0, en, nxt, a0, sx, lz, b0, b1, b2,
     if not en[i]:
         nxt[i] = np.inf
         return
-    if G[8][i] == 2:
+    if G[G_CLOCK][i] == 2:
         status = _smoking_status(V, TI, TF)
         h0[i] = 1.0
         hb[i] = status

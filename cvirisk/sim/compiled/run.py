@@ -388,7 +388,7 @@ def _persons(compiled: CompiledModel, cohort: pd.DataFrame, V: np.ndarray, event
     detail = events["detail"]
 
     def last(mask: np.ndarray, column: np.ndarray) -> np.ndarray:
-        """Each person's value of ``column`` at their last row in ``mask`` (NaN/None when none)."""
+        """Each person's value of ``column`` at their last row in ``mask`` (NaN when none)."""
         idx = np.flatnonzero(mask)
         if idx.size:
             idx = idx[np.append(who[idx[1:]] != who[idx[:-1]], True)]
