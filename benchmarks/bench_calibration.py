@@ -56,23 +56,28 @@ def evaluation_costs(sizes: list[int], repeats: int = 3) -> pd.DataFrame:
     return out
 
 
+def on_cluster(config: ABCConfig, workers: int, db: Path):
+    """Run ABC on a fresh Dask LocalCluster of ``workers`` single-threaded processes (timed
+    once they are all up); returns the pyabc history and the wall seconds."""
+    from distributed import Client, LocalCluster
+
+    params, targets = load_params(), load_targets()
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=None, memory_limit="3GiB", silence_logs=logging.ERROR) as cluster:  # fmt: skip
+        with Client(cluster) as c:
+            c.wait_for_workers(workers, timeout=60)
+        start = time.perf_counter()
+        history = run_abc(params, targets, config, db, scheduler=cluster.scheduler_address, progress=False)
+        return history, time.perf_counter() - start
+
+
 def abc_run(
     config: ABCConfig, workers: int = 1, dask_workers: int = 0
 ) -> tuple[float, pd.DataFrame]:
     params, targets = load_params(), load_targets()
     db = Path(tempfile.mkdtemp(prefix="cvirisk-abc-")) / "abc.db"
     if dask_workers:
-        from distributed import Client, LocalCluster
-
-        with LocalCluster(n_workers=dask_workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                          dashboard_address=None, memory_limit="3GiB", silence_logs=logging.ERROR) as cluster:  # fmt: skip
-            with Client(cluster) as c:
-                c.wait_for_workers(dask_workers, timeout=60)
-            start = time.perf_counter()
-            h = run_abc(
-                params, targets, config, db, scheduler=cluster.scheduler_address, progress=False
-            )
-            wall = time.perf_counter() - start
+        h, wall = on_cluster(config, dask_workers, db)
     else:
         start = time.perf_counter()
         h = run_abc(params, targets, config, db, workers=workers, progress=False)

@@ -18,16 +18,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import tempfile
-import time
 from dataclasses import fields
 from pathlib import Path
 
 import pandas as pd
 
-from cvirisk.calibration import load_targets
-from cvirisk.calibration.bayes import ABCConfig, declared_priors, particles, posterior_path, run_abc
+# the same cluster set-up as bench_calibration (all workers up before the clock starts)
+from bench_calibration import on_cluster
+
+from cvirisk.calibration.bayes import ABCConfig, declared_priors, particles, posterior_path
 from cvirisk.params import load_params
 
 
@@ -39,15 +39,8 @@ def _config(prov: dict, generations: int) -> ABCConfig:
     return ABCConfig(**cfg)
 
 
-def on_cluster(config: ABCConfig, workers: int, db: Path):
-    from distributed import LocalCluster
-
-    params, targets = load_params(), load_targets()
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address=None, memory_limit="3GiB", silence_logs=logging.ERROR) as cluster:  # fmt: skip
-        start = time.perf_counter()
-        history = run_abc(params, targets, config, db, scheduler=cluster.scheduler_address, progress=False)
-        total = time.perf_counter() - start
+def per_generation(config: ABCConfig, workers: int, db: Path):
+    history, total = on_cluster(config, workers, db)
     pops = history.get_all_populations().sort_values("t")
     # pyabc's calibration sample (t = -1) is part of generation 0's work
     wall = pops[pops["t"] >= 0].set_index("t")["wall_time"].astype(float)
@@ -67,7 +60,7 @@ def main(argv=None) -> None:
     rows, parts = [], {}
     with tempfile.TemporaryDirectory(prefix="bench-dask-") as tmp:
         for workers in (1, 2):
-            h, wall, total = on_cluster(config, workers, Path(tmp) / f"w{workers}.db")
+            h, wall, total = per_generation(config, workers, Path(tmp) / f"w{workers}.db")
             parts[workers] = [particles(h, priors, t=t, scale=config.scale) for t in range(a.generations)]
             for t, sec in wall.items():
                 rows.append({"workers": workers, "generation": int(t), "wall s": round(sec, 1),

@@ -104,6 +104,7 @@ from cvirisk.calibration.report import FIT_EXCLUDED
 from cvirisk.calibration.search import BLOCKS
 from cvirisk.calibration.targets import target_scale
 from cvirisk.exceptions import InputError, ParameterError
+from cvirisk.io.atomic import atomic_path
 from cvirisk.params import params_hash, params_to_dict, with_overrides
 
 __all__ = [
@@ -610,8 +611,6 @@ def _model_hash() -> str:
 def write_posterior(out: str | os.PathLike[str], history, params, targets: pd.DataFrame, config: ABCConfig,
                     *, command: str, extra: dict | None = None) -> Path:  # fmt: skip
     """Write ``draws.csv`` (``config.draws`` resampled draws), ``particles.csv``, ``generations.csv`` and ``provenance.json``."""
-    from cvirisk.io.atomic import atomic_path
-
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     priors = declared_priors(params, config.keys or None)
@@ -740,5 +739,6 @@ def write_point_defaults(yaml_path: str | os.PathLike[str], values: dict[str, fl
     missing = [k for k in values if k not in done]
     if missing:
         raise ParameterError(f"{path}: {missing[0]}: no such leaf")
-    path.write_text("".join(lines))
+    with atomic_path(path) as tmp:  # the parameter file is never left half written
+        tmp.write_text("".join(lines))
     return done
